@@ -1,0 +1,109 @@
+/* dn-layers.h: the layer kernels of the engine
+ *
+ * Copyright 2026 The Discern authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every tensor is float32, NHWC, densely packed. Kernels take their
+ * arguments in one order: outputs, inputs, weights, then dimensions.
+ * Each fast kernel has a plain-loop `_reference` twin that documents what it
+ * computes; the tests compare the two.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Floats of im2col scratch the fast convolution needs at most for a row of
+ * `width` pixels with `c_in` channels; any larger scratch is used as a
+ * bigger tile. The network allocates DN_CONV_SCRATCH_FLOATS or this,
+ * whichever is larger. */
+#define DN_CONV_SCRATCH_FLOATS (2u * 1024u * 1024u)
+
+gsize dn_conv3x3_min_scratch (int width,
+                              int c_in);
+
+/* 3x3 convolution, stride 1, same padding, plus bias, then ReLU.
+ *   out     (n, height, width, c_out)
+ *   in      (n, height, width, c_in)
+ *   kernel  (3, 3, c_in, c_out)   Keras' layout, used as-is
+ *   bias    (c_out)
+ *   scratch (scratch_floats), at least dn_conv3x3_min_scratch()
+ * `out` and `in` must not overlap. */
+void dn_conv3x3_forward   (float       *out,
+                           const float *in,
+                           const float *kernel,
+                           const float *bias,
+                           int          n,
+                           int          height,
+                           int          width,
+                           int          c_in,
+                           int          c_out,
+                           float       *scratch,
+                           gsize        scratch_floats);
+
+void dn_conv3x3_reference (float       *out,
+                           const float *in,
+                           const float *kernel,
+                           const float *bias,
+                           int          n,
+                           int          height,
+                           int          width,
+                           int          c_in,
+                           int          c_out);
+
+/* 2x2 max-pooling, stride 2, no padding (Keras "valid": odd edges dropped).
+ *   out (n, height / 2, width / 2, channels)
+ *   in  (n, height, width, channels) */
+void dn_maxpool2x2_forward   (float       *out,
+                              const float *in,
+                              int          n,
+                              int          height,
+                              int          width,
+                              int          channels);
+
+void dn_maxpool2x2_reference (float       *out,
+                              const float *in,
+                              int          n,
+                              int          height,
+                              int          width,
+                              int          channels);
+
+/* Fully connected layer, optionally followed by ReLU.
+ *   out    (n, n_out)
+ *   in     (n, n_in)
+ *   kernel (n_in, n_out)   Keras' layout, used as-is
+ *   bias   (n_out) */
+void dn_dense_forward   (float       *out,
+                         const float *in,
+                         const float *kernel,
+                         const float *bias,
+                         int          n,
+                         int          n_in,
+                         int          n_out,
+                         gboolean     relu);
+
+void dn_dense_reference (float       *out,
+                         const float *in,
+                         const float *kernel,
+                         const float *bias,
+                         int          n,
+                         int          n_in,
+                         int          n_out,
+                         gboolean     relu);
+
+/* Softmax over the last axis, numerically stable; out may equal in.
+ *   out (n, classes)
+ *   in  (n, classes) */
+void dn_softmax_forward   (float       *out,
+                           const float *in,
+                           int          n,
+                           int          classes);
+
+void dn_softmax_reference (float       *out,
+                           const float *in,
+                           int          n,
+                           int          classes);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* placeholder */
+#include "h5-writer.h"
