@@ -6,7 +6,9 @@
 
 #include "dn-layers.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 /* Reference kernels: the definitions, as plain loops. */
 
@@ -50,7 +52,8 @@ dn_conv3x3_reference (float       *out,
               }
             }
           }
-          o[co] = sum > 0 ? (float) sum : 0.0f;
+          /* NaN passes through ReLU, so broken weights stay visible. */
+          o[co] = sum < 0 ? 0.0f : (float) sum;
         }
       }
     }
@@ -138,13 +141,87 @@ dn_softmax_reference (float       *out,
 }
 
 /* Fast kernels. */
-/* TODO(layers helper): replace these with the OpenBLAS versions. */
 
+/* One output row of `width` pixels needs `width` rows of the im2col
+ * matrix, each 9 * c_in long: the smallest tile the convolution can use. */
 gsize
 dn_conv3x3_min_scratch (int width,
                         int c_in)
 {
   return (gsize) width * 9 * c_in;
+}
+
+/* Builds the im2col matrix for `rows` consecutive output rows of the batch,
+ * counting rows across images (row r is row r % height of image
+ * r / height), so a tile may span two images.
+ *   columns (rows * width, 9 * c_in), row-major; column (ky * 3 + kx) * c_in
+ *           + ci holds in[b, y + ky - 1, x + kx - 1, ci], zero outside
+ *   in      (n, height, width, c_in)
+ * For one output pixel and one kernel row ky, the three input pixels
+ * x - 1 .. x + 1 lie next to each other in NHWC memory, so each kernel row
+ * is a single copy of up to 3 * c_in floats; only the padding is zeroed. */
+static void
+im2col_rows (float       *columns,
+             const float *in,
+             int          first_row,
+             int          rows,
+             int          height,
+             int          width,
+             int          c_in)
+{
+  gsize pixel_floats = (gsize) c_in * sizeof (float);
+
+  for (int r = 0; r < rows; r++) {
+    int image = (first_row + r) / height;
+    int y = (first_row + r) % height;
+    const float *image_in = in + (gsize) image * height * width * c_in;
+
+    for (int x = 0; x < width; x++) {
+      float *dst = columns + ((gsize) r * width + x) * 9 * c_in;
+      /* Kernel columns kx in [first_kx, end_kx) fall inside the image. */
+      int first_kx = x == 0 ? 1 : 0;
+      int end_kx = x == width - 1 ? 2 : 3;
+
+      for (int ky = 0; ky < 3; ky++, dst += 3 * c_in) {
+        int sy = y + ky - 1;
+        const float *src;
+
+        if (sy < 0 || sy >= height) {
+          memset (dst, 0, 3 * pixel_floats);
+          continue;
+        }
+        src = image_in + ((gsize) sy * width + x - 1) * c_in;
+        if (first_kx > 0) {
+          memset (dst, 0, pixel_floats);
+        }
+        memcpy (dst + first_kx * c_in, src + first_kx * c_in,
+                (end_kx - first_kx) * pixel_floats);
+        if (end_kx < 3) {
+          memset (dst + 2 * c_in, 0, pixel_floats);
+        }
+      }
+    }
+  }
+}
+
+/* Adds the bias to every pixel and applies ReLU, in place.
+ *   out  (pixels, channels)
+ *   bias (channels) */
+static void
+add_bias_relu (float       *out,
+               const float *bias,
+               gsize        pixels,
+               int          channels)
+{
+  for (gsize p = 0; p < pixels; p++) {
+    float *row = out + p * channels;
+
+    for (int c = 0; c < channels; c++) {
+      float value = row[c] + bias[c];
+
+      row[c] = value < 0.0f ? 0.0f : value;
+    }
+  }
 }
 
 void
@@ -160,7 +237,49 @@ dn_conv3x3_forward (float       *out,
                     float       *scratch,
                     gsize        scratch_floats)
 {
-  dn_conv3x3_reference (out, in, kernel, bias, n, height, width, c_in, c_out);
+  /* out     (n, height, width, c_out)
+   * in      (n, height, width, c_in)
+   * kernel  (3, 3, c_in, c_out), read as a (9 * c_in, c_out) matrix
+   * bias    (c_out)
+   * scratch (scratch_floats): one tile of the im2col matrix */
+  gsize row_floats = dn_conv3x3_min_scratch (width, c_in);
+  int total_rows = n * height;
+  int tile_rows;
+  int n_tiles;
+
+  g_return_if_fail (out != NULL && in != NULL && kernel != NULL);
+  g_return_if_fail (bias != NULL && scratch != NULL);
+  g_return_if_fail (n >= 1 && height >= 1 && width >= 1);
+  g_return_if_fail (c_in >= 1 && c_out >= 1);
+  g_return_if_fail (scratch_floats >= row_floats);
+
+  /* As many output rows per tile as the scratch holds, then evened out so
+   * the last tile is not a sliver. */
+  tile_rows = (int) MIN (scratch_floats / row_floats, (gsize) total_rows);
+  n_tiles = (total_rows + tile_rows - 1) / tile_rows;
+  tile_rows = (total_rows + n_tiles - 1) / n_tiles;
+
+  for (int first_row = 0; first_row < total_rows; first_row += tile_rows) {
+    int rows = MIN (tile_rows, total_rows - first_row);
+    int pixels = rows * width;
+    float *tile_out = out + (gsize) first_row * width * c_out;
+
+    im2col_rows (scratch, in, first_row, rows, height, width, c_in);
+
+    /* out_tile (M, N) = columns (M, K) x kernel (K, N), all row-major:
+     *   M = pixels of the tile, N = c_out, K = 9 * c_in.
+     * Neither operand is transposed: each im2col row is one pixel's
+     * receptive field in (ky, kx, ci) order, which is exactly the row order
+     * of Keras' (3, 3, c_in, c_out) kernel. The output rows of the tile are
+     * contiguous in NHWC, so the GEMM writes straight into `out`. */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                 pixels, c_out, 9 * c_in,
+                 1.0f, scratch, 9 * c_in,
+                 kernel, c_out,
+                 0.0f, tile_out, c_out);
+
+    add_bias_relu (tile_out, bias, pixels, c_out);
+  }
 }
 
 void
@@ -171,7 +290,40 @@ dn_maxpool2x2_forward (float       *out,
                        int          width,
                        int          channels)
 {
-  dn_maxpool2x2_reference (out, in, n, height, width, channels);
+  /* out (n, height / 2, width / 2, channels)
+   * in  (n, height, width, channels) */
+  int out_height = height / 2;
+  int out_width = width / 2;
+  gsize row_floats = (gsize) width * channels;
+
+  g_return_if_fail (out != NULL && in != NULL);
+  g_return_if_fail (n >= 1 && height >= 1 && width >= 1 && channels >= 1);
+
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < out_height; y++) {
+      const float *top = in + ((gsize) b * height + 2 * y) * row_floats;
+      const float *bottom = top + row_floats;
+      float *dst = out + ((gsize) b * out_height + y) * out_width * channels;
+
+      for (int x = 0; x < out_width; x++) {
+        const float *top_left = top + (gsize) 2 * x * channels;
+        const float *bottom_left = bottom + (gsize) 2 * x * channels;
+
+        /* Same order of comparisons as the reference, so NaN handling
+         * matches it exactly. */
+        for (int c = 0; c < channels; c++) {
+          float best = -INFINITY;
+
+          best = MAX (best, top_left[c]);
+          best = MAX (best, top_left[channels + c]);
+          best = MAX (best, bottom_left[c]);
+          best = MAX (best, bottom_left[channels + c]);
+          dst[c] = best;
+        }
+        dst += channels;
+      }
+    }
+  }
 }
 
 void
@@ -184,7 +336,46 @@ dn_dense_forward (float       *out,
                   int          n_out,
                   gboolean     relu)
 {
-  dn_dense_reference (out, in, kernel, bias, n, n_in, n_out, relu);
+  /* out    (n, n_out)
+   * in     (n, n_in)
+   * kernel (n_in, n_out)
+   * bias   (n_out) */
+  g_return_if_fail (out != NULL && in != NULL);
+  g_return_if_fail (kernel != NULL && bias != NULL);
+  g_return_if_fail (n >= 1 && n_in >= 1 && n_out >= 1);
+
+  /* Start from the bias and let BLAS accumulate onto it (beta = 1). */
+  for (int b = 0; b < n; b++) {
+    memcpy (out + (gsize) b * n_out, bias, (gsize) n_out * sizeof (float));
+  }
+
+  if (n == 1) {
+    /* out (n_out) += kernel^T (n_out, n_in) x in (n_in): the kernel is an
+     * (n_in, n_out) row-major matrix, so it is transposed to map an input
+     * vector to an output vector. */
+    cblas_sgemv (CblasRowMajor, CblasTrans, n_in, n_out,
+                 1.0f, kernel, n_out,
+                 in, 1,
+                 1.0f, out, 1);
+  } else {
+    /* out (M, N) += in (M, K) x kernel (K, N), all row-major:
+     *   M = n images, N = n_out, K = n_in.
+     * No transposes: the input rows are images and Keras' kernel is
+     * already (n_in, n_out). */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                 n, n_out, n_in,
+                 1.0f, in, n_in,
+                 kernel, n_out,
+                 1.0f, out, n_out);
+  }
+
+  if (relu) {
+    gsize total = (gsize) n * n_out;
+
+    for (gsize i = 0; i < total; i++) {
+      out[i] = out[i] < 0.0f ? 0.0f : out[i];
+    }
+  }
 }
 
 void
@@ -193,5 +384,30 @@ dn_softmax_forward (float       *out,
                     int          n,
                     int          classes)
 {
-  dn_softmax_reference (out, in, n, classes);
+  /* out (n, classes)
+   * in  (n, classes); may be the same memory as out */
+  g_return_if_fail (out != NULL && in != NULL);
+  g_return_if_fail (n >= 1 && classes >= 1);
+
+  for (int b = 0; b < n; b++) {
+    const float *row = in + (gsize) b * classes;
+    float *out_row = out + (gsize) b * classes;
+    float highest = row[0];
+    double total = 0;
+    float scale;
+
+    /* Subtracting the largest logit keeps every exponent <= 0, so nothing
+     * overflows however large the logits are. */
+    for (int c = 1; c < classes; c++) {
+      highest = MAX (highest, row[c]);
+    }
+    for (int c = 0; c < classes; c++) {
+      out_row[c] = expf (row[c] - highest);
+      total += out_row[c];
+    }
+    scale = (float) (1.0 / total);
+    for (int c = 0; c < classes; c++) {
+      out_row[c] *= scale;
+    }
+  }
 }
