@@ -1,2 +1,569 @@
-/* placeholder: being written */
-#include <glib.h>
+/* discern-image.c: checked 8-bit RGB pixels from files, bytes or pixbufs
+ *
+ * Copyright 2026 The Discern authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "discern-image.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "discern-source-error.h"
+
+/* Bytes handed to the decoder at a time: once it has seen the header and
+ * the size is refused, the rest of the data is never parsed. */
+#define LOADER_CHUNK (64 * 1024)
+
+/* Bytes read from a file at a time. */
+#define READ_CHUNK (256 * 1024)
+
+/* How much of the data the text and web page checks look at. */
+#define SNIFF_LENGTH 4096
+
+typedef struct {
+  gboolean refused;     /* the declared size is over the limits */
+  int      width;       /* as declared by the file */
+  int      height;
+
+  /* Which rows of the picture the decoder has reported as drawn. */
+  guint8  *rows_drawn;
+  int      rows;
+  gboolean drawing_reported;
+} Decode;
+
+static void
+decode_clear (Decode *decode)
+{
+  g_clear_pointer (&decode->rows_drawn, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Decode, decode_clear)
+
+static gboolean
+size_within_limits (gint64 width,
+                    gint64 height)
+{
+  return width > 0 && height > 0 &&
+         width <= DISCERN_IMAGE_MAX_SIDE && height <= DISCERN_IMAGE_MAX_SIDE &&
+         width * height <= DISCERN_IMAGE_MAX_PIXELS;
+}
+
+static void
+set_too_large_error (GError **error,
+                     gint64   width,
+                     gint64   height)
+{
+  g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+               "The picture is too large to open (%" G_GINT64_FORMAT " × %"
+               G_GINT64_FORMAT " pixels; the limit is %u megapixels and %d "
+               "pixels a side)", width, height,
+               DISCERN_IMAGE_MAX_PIXELS / 1000000, DISCERN_IMAGE_MAX_SIDE);
+}
+
+/* The loader states the size from the header before it allocates: a size
+ * of 0 by 0 makes it give up there. Vector pictures are drawn at a bounded
+ * size instead of the one they declare. */
+static void
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gpointer         user_data)
+{
+  Decode *decode = user_data;
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+
+  decode->width = width;
+  decode->height = height;
+
+  if (width > 0 && height > 0 &&
+      format != NULL && gdk_pixbuf_format_is_scalable (format)) {
+    double scale = (double) DISCERN_IMAGE_VECTOR_SIDE / MAX (width, height);
+
+    gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale + 0.5)),
+                                MAX (1, (int) (height * scale + 0.5)));
+    return;
+  }
+
+  if (!size_within_limits (width, height)) {
+    decode->refused = width > 0 && height > 0;
+    gdk_pixbuf_loader_set_size (loader, 0, 0);
+  }
+}
+
+static void
+area_prepared_cb (GdkPixbufLoader *loader,
+                  gpointer         user_data)
+{
+  Decode *decode = user_data;
+  GdkPixbuf *pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+
+  g_clear_pointer (&decode->rows_drawn, g_free);
+  decode->rows = gdk_pixbuf_get_height (pixbuf);
+  decode->rows_drawn = g_malloc0 (decode->rows);
+}
+
+static void
+area_updated_cb (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 gpointer         user_data)
+{
+  Decode *decode = user_data;
+  int end = MIN (decode->rows, y + height);
+
+  decode->drawing_reported = TRUE;
+  for (int row = MAX (y, 0); row < end; row++) {
+    decode->rows_drawn[row] = 1;
+  }
+}
+
+/* A file cut short can still close without an error (PNG does): the rows
+ * never drawn would hold whatever the memory held. Decoders that report no
+ * drawing at all are trusted. */
+static gboolean
+decode_is_incomplete (const Decode *decode)
+{
+  if (!decode->drawing_reported || decode->rows_drawn == NULL) {
+    return FALSE;
+  }
+  for (int row = 0; row < decode->rows; row++) {
+    if (!decode->rows_drawn[row]) {
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Web pages: what a link to a picture often returns instead (a login,
+ * hotlink or error page). Looks for the usual opening tags near the top. */
+static gboolean
+looks_like_html (const guint8 *data,
+                 gsize         length)
+{
+  static const char *const tags[] = {
+    "<!doctype html", "<html", "<head", "<body",
+  };
+  g_autofree char *start = NULL;
+
+  start = g_ascii_strdown ((const char *) data, MIN (length, SNIFF_LENGTH));
+  for (gsize i = 0; i < G_N_ELEMENTS (tags); i++) {
+    if (strstr (start, tags[i]) != NULL) {
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* UTF-8 without control characters other than white space, in the first
+ * few kilobytes (a character cut at the end of that window is fine). */
+static gboolean
+looks_like_text (const guint8 *data,
+                 gsize         length)
+{
+  gsize checked = MIN (length, SNIFF_LENGTH);
+  const char *end;
+
+  if (!g_utf8_validate ((const char *) data, checked, &end)) {
+    gsize valid = end - (const char *) data;
+
+    if (checked == length || checked - valid > 3) {
+      return FALSE;
+    }
+  }
+  for (gsize i = 0; i < checked; i++) {
+    guint8 c = data[i];
+
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') ||
+        c == 0x7f) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The loader knows no format for these bytes: say what they are instead. */
+static void
+set_unrecognised_error (GError       **error,
+                        const guint8  *data,
+                        gsize          length,
+                        const char    *details)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *description = NULL;
+
+  if (looks_like_html (data, length)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                 "This is a web page, not a picture");
+    return;
+  }
+  if (looks_like_text (data, length)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                 "This is text, not a picture");
+    return;
+  }
+
+  type = g_content_type_guess (NULL, data, MIN (length, SNIFF_LENGTH), NULL);
+  description = g_content_type_get_description (type);
+  if (g_str_has_prefix (type, "image/")) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_UNSUPPORTED,
+                 "This picture is in a format that cannot be opened here "
+                 "(%s): %s", description, details);
+  } else if (!g_content_type_is_unknown (type)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                 "This is not a picture but a file of another kind (%s)",
+                 description);
+  } else {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_UNSUPPORTED,
+                 "This is not in any picture format known here: %s", details);
+  }
+}
+
+/* Turns a loader error into one of ours, keeping its message as details. */
+static void
+set_decode_error (GError       **error,
+                  const GError  *loader_error,
+                  const guint8  *data,
+                  gsize          length)
+{
+  const char *details = loader_error != NULL ? loader_error->message
+                                             : "no picture was produced";
+
+  /* A web page stays a web page even if some loader claimed it (an XHTML
+   * page starts like an SVG drawing). */
+  if (looks_like_html (data, length)) {
+    set_unrecognised_error (error, data, length, details);
+    return;
+  }
+
+  if (g_error_matches (loader_error, GDK_PIXBUF_ERROR,
+                       GDK_PIXBUF_ERROR_UNKNOWN_TYPE)) {
+    set_unrecognised_error (error, data, length, details);
+  } else if (g_error_matches (loader_error, GDK_PIXBUF_ERROR,
+                              GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_UNSUPPORTED,
+                 "This kind of picture cannot be opened here: %s", details);
+  } else if (g_error_matches (loader_error, GDK_PIXBUF_ERROR,
+                              GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                 "The picture is too large to decode: %s", details);
+  } else {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_CORRUPT,
+                 "The picture is damaged and cannot be decoded: %s", details);
+  }
+}
+
+/* Feeds the bytes to a loader in chunks, stopping as soon as the declared
+ * size is refused, and returns the first frame or page. */
+static GdkPixbuf *
+decode_pixbuf (GBytes  *bytes,
+               GError **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) loader_error = NULL;
+  g_auto(Decode) decode = { 0 };
+  const guint8 *data;
+  gsize length;
+  gsize offset = 0;
+  gboolean ok = TRUE;
+  GdkPixbuf *pixbuf;
+
+  data = g_bytes_get_data (bytes, &length);
+  if (length == 0) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                         "This is an empty file, not a picture");
+    return NULL;
+  }
+
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared",
+                    G_CALLBACK (size_prepared_cb), &decode);
+  g_signal_connect (loader, "area-prepared",
+                    G_CALLBACK (area_prepared_cb), &decode);
+  g_signal_connect (loader, "area-updated",
+                    G_CALLBACK (area_updated_cb), &decode);
+
+  while (ok && offset < length && !decode.refused) {
+    gsize chunk = MIN (length - offset, LOADER_CHUNK);
+
+    ok = gdk_pixbuf_loader_write (loader, data + offset, chunk, &loader_error);
+    offset += chunk;
+  }
+  /* A failed write has closed the loader already; closing again is a no-op.
+   * A refused size leaves it open, and its complaint is not wanted. */
+  if (ok && !decode.refused) {
+    ok = gdk_pixbuf_loader_close (loader, &loader_error);
+  } else {
+    gdk_pixbuf_loader_close (loader, NULL);
+  }
+
+  if (decode.refused) {
+    set_too_large_error (error, decode.width, decode.height);
+    return NULL;
+  }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (!ok || pixbuf == NULL) {
+    set_decode_error (error, loader_error, data, length);
+    return NULL;
+  }
+  if (decode_is_incomplete (&decode)) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_CORRUPT,
+                         "The picture is incomplete: the data ends before "
+                         "its last rows");
+    return NULL;
+  }
+
+  return g_object_ref (pixbuf);
+}
+
+/* Pixbufs can come from elsewhere (the clipboard): 8-bit RGB or RGBA only,
+ * within the same limits as decoded files. */
+static gboolean
+check_pixbuf (GdkPixbuf  *pixbuf,
+              GError    **error)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+
+  if (gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB ||
+      gdk_pixbuf_get_bits_per_sample (pixbuf) != 8 ||
+      (channels != 3 && channels != 4) ||
+      gdk_pixbuf_get_has_alpha (pixbuf) != (channels == 4)) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_UNSUPPORTED,
+                 "The picture's pixels are in a layout that cannot be used "
+                 "(%d channels of %d bits)", channels,
+                 gdk_pixbuf_get_bits_per_sample (pixbuf));
+    return FALSE;
+  }
+  if (!size_within_limits (width, height)) {
+    set_too_large_error (error, width, height);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Copies the pixels into a dense RGB buffer, flattening alpha onto white:
+ * each colour becomes round ((c * a + 255 * (255 - a)) / 255). */
+static DiscernImage *
+image_from_upright_pixbuf (GdkPixbuf  *pixbuf,
+                           GError    **error)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  const guint8 *pixels;
+  DiscernImage *image;
+  guint8 *out;
+
+  out = g_try_malloc ((gsize) width * height * 3);
+  if (out == NULL) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                 "The picture is too large for the memory available "
+                 "(%d × %d pixels)", width, height);
+    return NULL;
+  }
+
+  pixels = gdk_pixbuf_read_pixels (pixbuf);
+  for (int y = 0; y < height; y++) {
+    const guint8 *in = pixels + (gsize) y * rowstride;
+    guint8 *o = out + (gsize) y * width * 3;
+
+    if (channels == 3) {
+      memcpy (o, in, (gsize) width * 3);
+      continue;
+    }
+    for (int x = 0; x < width; x++) {
+      guint alpha = in[4 * x + 3];
+
+      for (int c = 0; c < 3; c++) {
+        guint value = in[4 * x + c] * alpha + 255 * (255 - alpha);
+
+        o[3 * x + c] = (value + 127) / 255;
+      }
+    }
+  }
+
+  image = g_new0 (DiscernImage, 1);
+  image->width = width;
+  image->height = height;
+  image->pixels = out;
+  return image;
+}
+
+/* Reads at most DISCERN_IMAGE_MAX_BYTES: the size is checked first, and
+ * again while reading, since a file can grow or be a pipe. */
+static GBytes *
+read_file_bounded (GFile   *file,
+                   GError **error)
+{
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GByteArray) buffer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  goffset size;
+
+  info = g_file_query_info (file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                            G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                            G_FILE_QUERY_INFO_NONE, NULL, &local_error);
+  if (info == NULL) {
+    if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+      g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                           DISCERN_SOURCE_ERROR_NOT_FOUND,
+                           "There is no such file");
+    } else {
+      g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_READ,
+                   "The file could not be read: %s", local_error->message);
+    }
+    return NULL;
+  }
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                         "This is a folder, not a picture");
+    return NULL;
+  }
+
+  size = g_file_info_get_size (info);
+  if (size > DISCERN_IMAGE_MAX_BYTES) {
+    g_autofree char *size_text = g_format_size (size);
+    g_autofree char *limit_text = g_format_size (DISCERN_IMAGE_MAX_BYTES);
+
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                 "The file is too large to open (%s; the limit is %s)",
+                 size_text, limit_text);
+    return NULL;
+  }
+
+  stream = g_file_read (file, NULL, &local_error);
+  if (stream == NULL) {
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_READ,
+                 "The file could not be read: %s", local_error->message);
+    return NULL;
+  }
+
+  buffer = g_byte_array_sized_new (MAX (size, 0) + 1);
+  for (;;) {
+    guint old_length = buffer->len;
+    gssize n;
+
+    g_byte_array_set_size (buffer, old_length + READ_CHUNK);
+    n = g_input_stream_read (G_INPUT_STREAM (stream),
+                             buffer->data + old_length, READ_CHUNK,
+                             NULL, &local_error);
+    if (n < 0) {
+      g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_READ,
+                   "The file could not be read: %s", local_error->message);
+      return NULL;
+    }
+    g_byte_array_set_size (buffer, old_length + n);
+    if (n == 0) {
+      break;
+    }
+    if (buffer->len > DISCERN_IMAGE_MAX_BYTES) {
+      g_autofree char *limit_text = g_format_size (DISCERN_IMAGE_MAX_BYTES);
+
+      g_set_error (error, DISCERN_SOURCE_ERROR,
+                   DISCERN_SOURCE_ERROR_TOO_LARGE,
+                   "The file is too large to open (more than %s)",
+                   limit_text);
+      return NULL;
+    }
+  }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+}
+
+DiscernImage *
+discern_image_new_from_file (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *display = NULL;
+  DiscernImage *image;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display = g_filename_display_name (path);
+  file = g_file_new_for_path (path);
+  bytes = read_file_bounded (file, error);
+  if (bytes == NULL) {
+    g_prefix_error (error, "%s: ", display);
+    return NULL;
+  }
+
+  image = discern_image_new_from_bytes (bytes, error);
+  if (image == NULL) {
+    g_prefix_error (error, "%s: ", display);
+  }
+  return image;
+}
+
+DiscernImage *
+discern_image_new_from_bytes (GBytes  *bytes,
+                              GError **error)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_bytes_get_size (bytes) > DISCERN_IMAGE_MAX_BYTES) {
+    g_autofree char *size_text = g_format_size (g_bytes_get_size (bytes));
+    g_autofree char *limit_text = g_format_size (DISCERN_IMAGE_MAX_BYTES);
+
+    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                 "The data is too large to open (%s; the limit is %s)",
+                 size_text, limit_text);
+    return NULL;
+  }
+
+  pixbuf = decode_pixbuf (bytes, error);
+  if (pixbuf == NULL) {
+    return NULL;
+  }
+  return discern_image_new_from_pixbuf (pixbuf, error);
+}
+
+DiscernImage *
+discern_image_new_from_pixbuf (GdkPixbuf  *pixbuf,
+                               GError    **error)
+{
+  g_autoptr(GdkPixbuf) upright = NULL;
+
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_pixbuf (pixbuf, error)) {
+    return NULL;
+  }
+
+  /* An unknown or invalid orientation value leaves the picture as it is. */
+  upright = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  if (upright == NULL) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_TOO_LARGE,
+                         "The picture is too large to turn upright in the "
+                         "memory available");
+    return NULL;
+  }
+  return image_from_upright_pixbuf (upright, error);
+}
+
+void
+discern_image_free (DiscernImage *image)
+{
+  if (image == NULL) {
+    return;
+  }
+  g_free (image->pixels);
+  g_free (image);
+}
