@@ -16,6 +16,7 @@
 #include "discern-fetch.h"
 #include "discern-image.h"
 #include "discern-model-files.h"
+#include "discern-source-error.h"
 
 #define EXIT_ALL_CLASSIFIED 0
 #define EXIT_SOME_FAILED    1
