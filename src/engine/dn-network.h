@@ -44,6 +44,19 @@ typedef struct _DnNetwork DnNetwork;
  * and the dataset. */
 DnNetwork     *dn_network_load             (const char    *path,
                                             GError       **error);
+
+typedef enum {
+  DN_NETWORK_LOAD_DEFAULT = 0,
+  DN_NETWORK_LOAD_NO_MAP  = 1 << 0,  /* read every dataset, map none */
+} DnNetworkLoadFlags;
+
+/* The same, with flags. By default a dataset stored contiguously as
+ * little-endian float32 at an aligned offset is used in place from a
+ * read-only mapping of the file; every other dataset is read into one block
+ * allocated for all of them. Either way there is one copy of the weights. */
+DnNetwork     *dn_network_load_with_flags  (const char    *path,
+                                            DnNetworkLoadFlags flags,
+                                            GError       **error);
 void           dn_network_free             (DnNetwork     *network);
 
 guint          dn_network_get_n_layers     (const DnNetwork *network);
@@ -54,6 +67,11 @@ int            dn_network_get_input_width  (const DnNetwork *network);
 int            dn_network_get_input_channels (const DnNetwork *network);
 int            dn_network_get_n_classes    (const DnNetwork *network);
 gsize          dn_network_get_n_parameters (const DnNetwork *network);
+
+/* Bytes of weights used in place from the mapped file, and bytes read into
+ * memory; together 4 bytes per parameter. */
+gsize          dn_network_get_mapped_bytes (const DnNetwork *network);
+gsize          dn_network_get_read_bytes   (const DnNetwork *network);
 
 /* Runs the network on a batch.
  *   probabilities (n, n_classes)
