@@ -137,6 +137,73 @@ decode_is_incomplete (const Decode *decode)
   return FALSE;
 }
 
+/* JPEG decoders fill a picture cut short with grey and only warn, so the
+ * markers are walked from SOI: the picture is whole if its EOI is reached.
+ * Segments are skipped by their lengths (an EXIF thumbnail's own EOI is
+ * inside one), scans up to the next marker; data after EOI (phones append
+ * videos there) is never looked at. */
+static gboolean
+jpeg_reaches_end (const guint8 *data,
+                  gsize         length)
+{
+  gsize pos = 2;
+
+  if (length < 2 || data[0] != 0xff || data[1] != 0xd8) {
+    return TRUE;
+  }
+
+  for (;;) {
+    guint8 marker;
+    gsize segment;
+
+    /* libjpeg skips stray bytes before a marker, and so do we. */
+    while (pos < length && data[pos] != 0xff) {
+      pos++;
+    }
+    while (pos < length && data[pos] == 0xff) {
+      pos++;
+    }
+    if (pos >= length) {
+      return FALSE;
+    }
+    marker = data[pos++];
+
+    if (marker == 0xd9) {
+      return TRUE;
+    }
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      continue;
+    }
+    if (pos + 2 > length) {
+      return FALSE;
+    }
+    segment = (data[pos] << 8) | data[pos + 1];
+    if (segment < 2 || pos + segment > length) {
+      return FALSE;
+    }
+    pos += segment;
+
+    if (marker != 0xda) {
+      continue;
+    }
+    /* Entropy-coded data ends at the first marker other than a stuffed
+     * zero or a restart marker. */
+    for (;;) {
+      const guint8 *next = memchr (data + pos, 0xff, length - pos);
+
+      if (next == NULL || (gsize) (next - data) + 1 >= length) {
+        return FALSE;
+      }
+      pos = next - data;
+      if (data[pos + 1] != 0x00 && data[pos + 1] != 0xff &&
+          (data[pos + 1] < 0xd0 || data[pos + 1] > 0xd7)) {
+        break;
+      }
+      pos++;
+    }
+  }
+}
+
 /* Web pages: what a link to a picture often returns instead (a login,
  * hotlink or error page). Looks for the usual opening tags near the top. */
 static gboolean
@@ -264,6 +331,8 @@ decode_pixbuf (GBytes  *bytes,
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) loader_error = NULL;
   g_auto(Decode) decode = { 0 };
+  g_autofree char *format_name = NULL;
+  GdkPixbufFormat *format;
   const guint8 *data;
   gsize length;
   gsize offset = 0;
@@ -309,7 +378,11 @@ decode_pixbuf (GBytes  *bytes,
     set_decode_error (error, loader_error, data, length);
     return NULL;
   }
-  if (decode_is_incomplete (&decode)) {
+  format = gdk_pixbuf_loader_get_format (loader);
+  format_name = format != NULL ? gdk_pixbuf_format_get_name (format) : NULL;
+  if (decode_is_incomplete (&decode) ||
+      (g_strcmp0 (format_name, "jpeg") == 0 &&
+       !jpeg_reaches_end (data, length))) {
     g_set_error_literal (error, DISCERN_SOURCE_ERROR,
                          DISCERN_SOURCE_ERROR_CORRUPT,
                          "The picture is incomplete: the data ends before "
