@@ -157,6 +157,9 @@ static const ConvCase conv_cases[] = {
   { "single-row",         2,  1,  6,  3,  5, 1 },
   { "wide-channels",      1, 10, 10, 64, 32, 0 },
   { "vgg-block5-like",    1, 14, 14, 96, 40, 2 },
+  /* Two tiles of 45 rows with the network's scratch: the first ends in
+   * the middle of the second image. */
+  { "default-tiles",      3, 30, 40, 64, 16, 0 },
 };
 
 /* Float sums of up to 9 * 96 products of numbers in [-1, 1]: rounding gives

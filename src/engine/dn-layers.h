@@ -15,11 +15,12 @@
 
 G_BEGIN_DECLS
 
-/* Floats of im2col scratch the fast convolution needs at most for a row of
- * `width` pixels with `c_in` channels; any larger scratch is used as a
- * bigger tile. The network allocates DN_CONV_SCRATCH_FLOATS or this,
- * whichever is larger. */
-#define DN_CONV_SCRATCH_FLOATS (2u * 1024u * 1024u)
+/* Floats of im2col scratch the fast convolution needs at least: one output
+ * row of `width` pixels with `c_in` channels. The network allocates
+ * DN_CONV_SCRATCH_FLOATS or this, whichever is larger; the convolution's
+ * preferred tile (about 1024 output pixels) fits in DN_CONV_SCRATCH_FLOATS
+ * for up to 512 input channels, and a smaller scratch means smaller tiles. */
+#define DN_CONV_SCRATCH_FLOATS (1024u * 9u * 512u)
 
 gsize dn_conv3x3_min_scratch (int width,
                               int c_in);
