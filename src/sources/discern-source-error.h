@@ -25,6 +25,8 @@ typedef enum {
   DISCERN_SOURCE_ERROR_HTTP,         /* the server answered with an error status */
   DISCERN_SOURCE_ERROR_NETWORK,      /* no connection, timeout, TLS failure */
   DISCERN_SOURCE_ERROR_MODEL_MISSING,
+  DISCERN_SOURCE_ERROR_NO_SPACE,     /* not enough free disk space for a download */
+  DISCERN_SOURCE_ERROR_CHECKSUM,     /* downloaded bytes differ from the published MD5 */
 } DiscernSourceError;
 
 GQuark discern_source_error_quark (void);
