@@ -1,39 +1,42 @@
-/* bench-engine.c: speed of the VGG16 conv kernels against plain SGEMM
+/* bench-engine.c: speed and memory of the VGG16 forward pass
  *
  * Copyright 2026 The Discern authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Writes a full-size VGG16 with seeded random weights to a temporary file,
+ * loads it and runs it at batch 1 and batch 8. Each conv layer's speed is
+ * set against one cblas_sgemm of the same shape measured in the same run:
+ * the ratio of the two is the figure of merit, as it factors out the
+ * machine and whatever else runs on it. Usage: bench-engine [--quick]
  */
 
 #include "dn-layers.h"
+#include "dn-network.h"
+#include "h5-writer.h"
 
 #include <cblas.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#define SEED 16
+#define MAX_RUNS 16
+
 typedef struct {
-  const char *name;
-  int         size;     /* height and width */
-  int         c_in;
-  int         c_out;
-} ConvShape;
+  int batch1_runs;    /* batch-1 passes for ms per image */
+  int batch8_runs;    /* batch-8 passes for images per second */
+  int layer_rounds;   /* rounds of one pass and all the reference SGEMMs */
+} Plan;
 
-static const ConvShape vgg16_convs[] = {
-  { "block1_conv1", 224,   3,  64 },
-  { "block1_conv2", 224,  64,  64 },
-  { "block2_conv1", 112,  64, 128 },
-  { "block2_conv2", 112, 128, 128 },
-  { "block3_conv1",  56, 128, 256 },
-  { "block3_conv2",  56, 256, 256 },
-  { "block3_conv3",  56, 256, 256 },
-  { "block4_conv1",  28, 256, 512 },
-  { "block4_conv2",  28, 512, 512 },
-  { "block4_conv3",  28, 512, 512 },
-  { "block5_conv1",  14, 512, 512 },
-  { "block5_conv2",  14, 512, 512 },
-  { "block5_conv3",  14, 512, 512 },
-};
+static const Plan full_plan = { 9, 5, 9 };
+static const Plan quick_plan = { 3, 2, 3 };
 
-#define N_CONVS G_N_ELEMENTS (vgg16_convs)
+/* Layer times of one pass, filled in by the network's layer timer. */
+typedef struct {
+  double *seconds;    /* (n_layers) */
+} PassTimes;
+
+/* Helpers. */
 
 static double
 now (void)
@@ -51,108 +54,312 @@ compare_doubles (const void *a,
   return (x > y) - (x < y);
 }
 
+/* The median of `count` values; sorts a copy. */
 static double
-median (double *values,
-        int     count)
+median (const double *values,
+        int           count)
 {
-  qsort (values, count, sizeof (double), compare_doubles);
-  return count % 2 ? values[count / 2]
-                   : (values[count / 2 - 1] + values[count / 2]) / 2;
+  double sorted[MAX_RUNS];
+
+  g_assert (count >= 1 && count <= MAX_RUNS);
+  memcpy (sorted, values, count * sizeof (double));
+  qsort (sorted, count, sizeof (double), compare_doubles);
+  return count % 2 ? sorted[count / 2]
+                   : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+}
+
+/* A field of /proc/self/status in MB (the file gives kB); -1 if missing. */
+static double
+status_megabytes (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)) {
+    return -1;
+  }
+  line = strstr (status, field);
+  if (line == NULL) {
+    return -1;
+  }
+  return g_ascii_strtod (line + strlen (field) + 1, NULL) / 1024.0;
+}
+
+static double
+load_average (void)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL)) {
+    return -1;
+  }
+  return g_ascii_strtod (text, NULL);
 }
 
 static float *
 random_floats (GRand *rand,
-               gsize  count)
+               gsize  count,
+               double low,
+               double high)
 {
   float *values = g_new (float, count);
 
   for (gsize i = 0; i < count; i++) {
-    values[i] = (float) g_rand_double_range (rand, -1, 1);
+    values[i] = (float) g_rand_double_range (rand, low, high);
   }
   return values;
+}
+
+static double
+conv_flops (const DnLayer *layer,
+            int            n)
+{
+  return 2.0 * n * layer->out_height * layer->out_width * 9
+         * layer->in_channels * layer->out_channels;
+}
+
+/* Forward passes. */
+
+static void
+record_layer_time (guint    index,
+                   double   seconds,
+                   gpointer user_data)
+{
+  PassTimes *pass = user_data;
+
+  pass->seconds[index] = seconds;
+}
+
+/* Runs the network once and returns the seconds it took; aborts on error,
+ * which cannot happen with a network the benchmark wrote itself. */
+static double
+time_forward (DnNetwork   *network,
+              float       *probabilities,
+              const float *input,
+              int          n)
+{
+  g_autoptr (GError) error = NULL;
+  double start = now ();
+
+  if (!dn_network_forward (network, probabilities, input, n, NULL, &error)) {
+    g_error ("forward pass failed: %s", error->message);
+  }
+  return now () - start;
+}
+
+/* One warm-up pass, then `runs` timed ones; returns the median seconds. */
+static double
+median_forward (DnNetwork   *network,
+                float       *probabilities,
+                const float *input,
+                int          n,
+                int          runs)
+{
+  double seconds[MAX_RUNS];
+
+  time_forward (network, probabilities, input, n);
+  for (int r = 0; r < runs; r++) {
+    seconds[r] = time_forward (network, probabilities, input, n);
+  }
+  return median (seconds, runs);
+}
+
+/* The conv layer's GEMM as one cblas_sgemm over the whole batch of one,
+ * with the layer's own kernel; returns the seconds it took.
+ *   out     (M, N)
+ *   columns (M, K), any values */
+static double
+time_reference_sgemm (float         *out,
+                      const float   *columns,
+                      const DnLayer *layer)
+{
+  int m = layer->out_height * layer->out_width;
+  int k = 9 * layer->in_channels;
+  double start = now ();
+
+  /* out (M, N) = columns (M, K) x kernel (K, N), all row-major, as in
+   * dn_conv3x3_forward: M = H * W pixels, N = c_out, K = 9 * c_in; no
+   * transposes since the kernel is already (K, N). */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+               m, layer->out_channels, k,
+               1.0f, columns, k,
+               layer->kernel, layer->out_channels,
+               0.0f, out, layer->out_channels);
+  return now () - start;
+}
+
+/* Sections of the report. */
+
+static DnNetwork *
+load_twice (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  DnNetwork *network;
+  double start;
+  double first;
+
+  start = now ();
+  network = dn_network_load (path, &error);
+  if (network == NULL) {
+    g_error ("%s", error->message);
+  }
+  first = now () - start;
+  dn_network_free (network);
+
+  start = now ();
+  network = dn_network_load (path, &error);
+  if (network == NULL) {
+    g_error ("%s", error->message);
+  }
+  printf ("load:     %.3f s warm (second load; first %.3f s), %.0f MB mapped, "
+          "%.0f MB read\n", now () - start, first,
+          dn_network_get_mapped_bytes (network) / 1e6,
+          dn_network_get_read_bytes (network) / 1e6);
+  return network;
+}
+
+/* Rounds of one batch-1 pass (timing every layer) followed by the reference
+ * SGEMM of every conv layer, so both see the same machine; then a table of
+ * medians. */
+static void
+report_layers (DnNetwork   *network,
+               float       *probabilities,
+               const float *input,
+               int          rounds)
+{
+  guint n_layers = dn_network_get_n_layers (network);
+  g_autofree double *layer_seconds = g_new0 (double, n_layers * MAX_RUNS);
+  g_autofree double *sgemm_seconds = g_new0 (double, n_layers * MAX_RUNS);
+  g_autofree float *columns = NULL;
+  g_autofree float *out = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  gsize columns_floats = 0;
+  gsize out_floats = 0;
+  double conv_total = 0, sgemm_total = 0, flops_total = 0;
+  double other_total = 0;
+  PassTimes pass;
+
+  for (guint i = 0; i < n_layers; i++) {
+    const DnLayer *layer = dn_network_get_layer (network, i);
+    gsize pixels = (gsize) layer->out_height * layer->out_width;
+
+    if (layer->kind == DN_LAYER_CONV3X3) {
+      columns_floats = MAX (columns_floats, pixels * 9 * layer->in_channels);
+      out_floats = MAX (out_floats, pixels * layer->out_channels);
+    }
+  }
+  columns = random_floats (rand, columns_floats, 0, 1);
+  out = g_new0 (float, out_floats);
+
+  time_forward (network, probabilities, input, 1);
+  dn_network_set_layer_timer (network, record_layer_time, &pass);
+  for (int r = 0; r < rounds; r++) {
+    pass.seconds = layer_seconds + r * n_layers;
+    time_forward (network, probabilities, input, 1);
+    for (guint i = 0; i < n_layers; i++) {
+      const DnLayer *layer = dn_network_get_layer (network, i);
+
+      if (layer->kind == DN_LAYER_CONV3X3) {
+        sgemm_seconds[r * n_layers + i] = time_reference_sgemm (out, columns, layer);
+      }
+    }
+  }
+  dn_network_set_layer_timer (network, NULL, NULL);
+
+  printf ("\nlayers at batch 1, median of %d rounds "
+          "(sgemm: one cblas_sgemm, M = H*W, N = c_out, K = 9*c_in)\n", rounds);
+  printf ("%-14s %5s %5s %5s %8s %8s %8s %6s\n",
+          "layer", "M", "N", "K", "ms", "GFLOP/s", "sgemm", "ratio");
+  for (guint i = 0; i < n_layers; i++) {
+    const DnLayer *layer = dn_network_get_layer (network, i);
+    double layer_times[MAX_RUNS];
+    double sgemm_times[MAX_RUNS];
+    double seconds;
+    double sgemm;
+    double flops;
+
+    for (int r = 0; r < rounds; r++) {
+      layer_times[r] = layer_seconds[r * n_layers + i];
+      sgemm_times[r] = sgemm_seconds[r * n_layers + i];
+    }
+    seconds = median (layer_times, rounds);
+
+    if (layer->kind == DN_LAYER_DENSE) {
+      printf ("%-14s %5d %5d %5d %8.2f\n", layer->name, 1, layer->out_channels,
+              layer->in_channels, seconds * 1e3);
+    }
+    if (layer->kind != DN_LAYER_CONV3X3) {
+      other_total += seconds;
+      continue;
+    }
+    sgemm = median (sgemm_times, rounds);
+    flops = conv_flops (layer, 1);
+    conv_total += seconds;
+    sgemm_total += sgemm;
+    flops_total += flops;
+    printf ("%-14s %5d %5d %5d %8.2f %8.1f %8.1f %5.0f%%\n", layer->name,
+            layer->out_height * layer->out_width, layer->out_channels,
+            9 * layer->in_channels, seconds * 1e3, flops / seconds / 1e9,
+            flops / sgemm / 1e9, 100 * sgemm / seconds);
+  }
+  printf ("%-14s %17s %8.2f %8.1f %8.1f %5.0f%%   (sgemm alone %.2f ms)\n",
+          "13 conv layers", "", conv_total * 1e3, flops_total / conv_total / 1e9,
+          flops_total / sgemm_total / 1e9, 100 * sgemm_total / conv_total,
+          sgemm_total * 1e3);
+  printf ("%-14s %17s %8.2f   (pooling, flatten, dense, softmax)\n",
+          "other layers", "", other_total * 1e3);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  gboolean quick = argc > 1 && g_str_equal (argv[1], "--quick");
-  int rounds = quick ? 3 : 7;
-  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
-  double conv_seconds[N_CONVS][7];
-  double gemm_seconds[N_CONVS][7];
-  gsize max_in = 0, max_out = 0, max_kernel = 0, max_columns = 0, max_scratch = 0;
-  float *in, *out, *kernel, *bias, *columns, *scratch;
-  double total_conv = 0, total_gemm = 0, total_flops = 0;
+  const Plan *plan = argc > 1 && g_str_equal (argv[1], "--quick") ? &quick_plan : &full_plan;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  g_autoptr (DnNetwork) network = NULL;
+  g_autofree char *path = NULL;
+  g_autofree float *input = NULL;
+  g_autofree float *probabilities = NULL;
+  gsize image_floats;
+  double start;
+  double seconds;
+  int fd;
 
-  printf ("%s, %d threads\n", openblas_get_config (), openblas_get_num_threads ());
+  printf ("%s, %d threads; load average %.2f\n", openblas_get_config (),
+          openblas_get_num_threads (), load_average ());
 
-  for (guint l = 0; l < N_CONVS; l++) {
-    const ConvShape *s = &vgg16_convs[l];
-    gsize pixels = (gsize) s->size * s->size;
-
-    max_in = MAX (max_in, pixels * s->c_in);
-    max_out = MAX (max_out, pixels * s->c_out);
-    max_kernel = MAX (max_kernel, (gsize) 9 * s->c_in * s->c_out);
-    max_columns = MAX (max_columns, pixels * 9 * s->c_in);
-    max_scratch = MAX (max_scratch, MAX (DN_CONV_SCRATCH_FLOATS,
-                                         dn_conv3x3_min_scratch (s->size, s->c_in)));
+  fd = g_file_open_tmp ("discern-bench-XXXXXX.h5", &path, &error);
+  if (fd < 0) {
+    g_error ("%s", error->message);
   }
-  in = random_floats (rand, max_in);
-  out = random_floats (rand, max_out);
-  kernel = random_floats (rand, max_kernel);
-  bias = random_floats (rand, 512);
-  columns = random_floats (rand, max_columns);
-  scratch = random_floats (rand, max_scratch);
-
-  for (int r = 0; r < rounds + 1; r++) {
-    for (guint l = 0; l < N_CONVS; l++) {
-      const ConvShape *s = &vgg16_convs[l];
-      int m = s->size * s->size;
-      double start = now ();
-
-      dn_conv3x3_forward (out, in, kernel, bias, 1, s->size, s->size,
-                          s->c_in, s->c_out, scratch, max_scratch);
-      if (r > 0) {
-        conv_seconds[l][r - 1] = now () - start;
-      }
-
-      start = now ();
-      /* C (M, N) = A (M, K) x B (K, N): the conv's GEMM in one piece. */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                   m, s->c_out, 9 * s->c_in,
-                   1.0f, columns, 9 * s->c_in, kernel, s->c_out,
-                   0.0f, out, s->c_out);
-      if (r > 0) {
-        gemm_seconds[l][r - 1] = now () - start;
-      }
-    }
+  g_close (fd, NULL);
+  start = now ();
+  if (!h5w_write_vgg16_random (path, SEED, &error)) {
+    g_error ("%s", error->message);
   }
+  printf ("model:    random VGG16 written in %.1f s (peak resident so far %.0f MB)\n",
+          now () - start, status_megabytes ("VmHWM:"));
 
-  printf ("%-14s %4s %4s %5s %5s %5s %8s %8s %8s %6s\n", "layer", "size", "c_in",
-          "c_out", "M", "K", "conv ms", "GFLOP/s", "sgemm", "ratio");
-  for (guint l = 0; l < N_CONVS; l++) {
-    const ConvShape *s = &vgg16_convs[l];
-    double flops = 2.0 * s->size * s->size * 9 * s->c_in * s->c_out;
-    double conv = median (conv_seconds[l], rounds);
-    double gemm = median (gemm_seconds[l], rounds);
+  network = load_twice (path);
+  image_floats = (gsize) dn_network_get_input_height (network)
+                 * dn_network_get_input_width (network)
+                 * dn_network_get_input_channels (network);
+  /* Values of the magnitude of caffe-preprocessed pixels. */
+  input = random_floats (rand, 8 * image_floats, -120, 140);
+  probabilities = g_new (float, 8 * dn_network_get_n_classes (network));
 
-    total_conv += conv;
-    total_gemm += gemm;
-    total_flops += flops;
-    printf ("%-14s %4d %4d %5d %5d %5d %8.2f %8.1f %8.1f %5.0f%%\n", s->name, s->size,
-            s->c_in, s->c_out, s->size * s->size, 9 * s->c_in, conv * 1e3,
-            flops / conv / 1e9, flops / gemm / 1e9, 100 * gemm / conv);
-  }
-  printf ("%-14s %35s %8.2f %8.1f %8.1f %5.0f%%   (sgemm %.2f ms)\n", "total", "",
-          total_conv * 1e3, total_flops / total_conv / 1e9, total_flops / total_gemm / 1e9,
-          100 * total_gemm / total_conv, total_gemm * 1e3);
+  seconds = median_forward (network, probabilities, input, 1, plan->batch1_runs);
+  printf ("batch 1:  %.1f ms per image (median of %d); peak resident %.0f MB\n",
+          seconds * 1e3, plan->batch1_runs, status_megabytes ("VmHWM:"));
 
-  g_free (in);
-  g_free (out);
-  g_free (kernel);
-  g_free (bias);
-  g_free (columns);
-  g_free (scratch);
+  seconds = median_forward (network, probabilities, input, 8, plan->batch8_runs);
+  printf ("batch 8:  %.2f images/s, %.1f ms per image (median of %d); "
+          "peak resident %.0f MB\n", 8 / seconds, seconds * 1e3 / 8,
+          plan->batch8_runs, status_megabytes ("VmHWM:"));
+
+  report_layers (network, probabilities, input, plan->layer_rounds);
+
+  g_unlink (path);
   return 0;
 }
