@@ -300,13 +300,9 @@ set_decode_error (GError       **error,
 
   /* A web page stays a web page even if some loader claimed it (an XHTML
    * page starts like an SVG drawing). */
-  if (looks_like_html (data, length)) {
-    set_unrecognised_error (error, data, length, details);
-    return;
-  }
-
   if (g_error_matches (loader_error, GDK_PIXBUF_ERROR,
-                       GDK_PIXBUF_ERROR_UNKNOWN_TYPE)) {
+                       GDK_PIXBUF_ERROR_UNKNOWN_TYPE) ||
+      looks_like_html (data, length)) {
     set_unrecognised_error (error, data, length, details);
   } else if (g_error_matches (loader_error, GDK_PIXBUF_ERROR,
                               GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION)) {
