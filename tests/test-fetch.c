@@ -206,6 +206,7 @@ server_thread (gpointer data)
   g_ptr_array_set_free_func (server.held, release_held);
   g_ptr_array_set_size (server.held, 0);
   soup_server_disconnect (soup_server);
+  g_clear_object (&soup_server);
   while (g_main_context_iteration (server.context, FALSE)) {
   }
 
