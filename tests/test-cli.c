@@ -337,7 +337,7 @@ test_usage (gconstpointer data)
   const UsageCase *usage = data;
   g_auto(Run) run = { 0 };
 
-  run_with_model (&run, usage->args);
+  run_with_model (&run, (const char **) usage->args);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_cmpstr (run.out, ==, "");
   g_assert_nonnull (strstr (run.err, usage->stderr_part));
