@@ -1,0 +1,868 @@
+/* test-window.c: the Discern window driven as a user would, under Xvfb
+ *
+ * Copyright 2026 The Discern authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One application for the whole program, with a small network in Keras'
+ * HDF5 layout, generated pictures, a generated class index and a
+ * SoupServer on 127.0.0.1 for the links. Each test starts from an empty
+ * window and waits, with a deadline, for what a user would see.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "discern-application.h"
+#include "discern-comparison.h"
+#include "discern-detail-view.h"
+#include "discern-prediction-row.h"
+#include "discern-window.h"
+#include "discern-model-files.h"
+#include "h5-writer.h"
+
+#define N_CLASSES    10
+#define INPUT_SIZE   32
+#define DEADLINE_S   60
+
+static const H5wLayerSpec small_layers[] = {
+  { H5W_CONV, "block1_conv1", 8 },
+  { H5W_POOL, "block1_pool", 0 },
+  { H5W_CONV, "block2_conv1", 8 },
+  { H5W_POOL, "block2_pool", 0 },
+  { H5W_FLATTEN, "flatten", 0 },
+  { H5W_DENSE, "fc1", 16 },
+  { H5W_DENSE, "predictions", N_CLASSES },
+};
+
+static struct {
+  char               *dir;
+  char               *model_dir;
+  DiscernApplication *app;
+  DiscernWindow      *window;
+  SoupServer         *server;
+  char               *base_url;
+  GBytes             *png;
+} fixture;
+
+/* Iterates the main loop until `done` says so; fails after DEADLINE_S. */
+static void
+wait_until (gboolean     (*done) (gpointer data),
+            gpointer       data,
+            const char    *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (!done (data)) {
+    if (g_get_monotonic_time () > deadline) {
+      g_error ("timed out waiting for %s", what);
+    }
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+}
+
+static GListModel *
+items (void)
+{
+  return discern_window_get_items (fixture.window);
+}
+
+static DiscernItem *
+item_at (guint position)
+{
+  g_autoptr(DiscernItem) item = g_list_model_get_item (items (), position);
+
+  return item;
+}
+
+static gboolean
+all_finished (gpointer data)
+{
+  guint expected = GPOINTER_TO_UINT (data);
+  guint n = g_list_model_get_n_items (items ());
+
+  if (n != expected) {
+    return FALSE;
+  }
+  for (guint i = 0; i < n; i++) {
+    if (discern_item_is_busy (item_at (i))) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+wait_for_items (guint n)
+{
+  wait_until (all_finished, GUINT_TO_POINTER (n), "the items to finish");
+}
+
+static gboolean
+model_ready (gpointer data)
+{
+  DiscernClassifier *classifier = discern_application_get_classifier (fixture.app);
+  DiscernModelState state = discern_classifier_get_state (classifier);
+
+  return state != DISCERN_MODEL_STATE_LOADING && state != DISCERN_MODEL_STATE_NONE;
+}
+
+static void
+clear_window (void)
+{
+  while (g_list_model_get_n_items (items ()) > 0) {
+    discern_window_remove (fixture.window, item_at (0));
+  }
+  spin (20);
+}
+
+static void
+assert_ranked (DiscernItem *item)
+{
+  DiscernResult *result = discern_item_get_result (item);
+  float sum = 0.f;
+
+  g_assert_cmpint (discern_item_get_state (item), ==, DISCERN_ITEM_STATE_DONE);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (discern_result_get_n_classes (result), ==, N_CLASSES);
+  g_assert_cmpuint (discern_result_get_n_top (result), ==, N_CLASSES);
+
+  for (guint rank = 0; rank + 1 < discern_result_get_n_top (result); rank++) {
+    float here = discern_result_get_probability (result,
+                                                 discern_result_get_top_class (result, rank));
+    float next = discern_result_get_probability (result,
+                                                 discern_result_get_top_class (result,
+                                                                               rank + 1));
+
+    g_assert_cmpfloat (here, >=, next);
+  }
+  for (guint i = 0; i < N_CLASSES; i++) {
+    sum += discern_result_get_probability (result, i);
+  }
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+
+  g_assert_nonnull (discern_item_get_thumbnail (item));
+  g_assert_nonnull (discern_item_get_picture (item));
+  g_assert_nonnull (discern_item_get_input (item));
+  g_assert_cmpint (gdk_texture_get_width (discern_item_get_input (item)), ==, INPUT_SIZE);
+  g_assert_cmpint (gdk_texture_get_height (discern_item_get_input (item)), ==, INPUT_SIZE);
+}
+
+static void
+collect_widgets (GtkWidget *widget,
+                 GType      type,
+                 GPtrArray *out)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget)) {
+    g_ptr_array_add (out, widget);
+  }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    collect_widgets (child, type, out);
+  }
+}
+
+static GPtrArray *
+find_widgets (GType type)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  collect_widgets (GTK_WIDGET (fixture.window), type, out);
+  return out;
+}
+
+/* A picture with a gradient and a square whose place depends on `seed`. */
+static GBytes *
+make_png (guint seed,
+          int   width,
+          int   height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  char *buffer = NULL;
+  gsize size = 0;
+
+  for (int y = 0; y < height; y++) {
+    for (int x = 0; x < width; x++) {
+      guint8 *p = pixels + y * rowstride + x * 3;
+      gboolean square = (x / 8 + y / 8 + seed) % 3 == 0;
+
+      p[0] = (x * 255) / width;
+      p[1] = square ? 230 : (y * 255) / height;
+      p[2] = (seed * 37) % 256;
+    }
+  }
+
+  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, NULL);
+  g_assert_no_error (error);
+  return g_bytes_new_take (buffer, size);
+}
+
+static GFile *
+write_picture (const char *name,
+               guint       seed)
+{
+  g_autofree char *path = g_build_filename (fixture.dir, name, NULL);
+  g_autoptr(GBytes) png = make_png (seed, 48 + seed % 20, 40);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+static void
+write_labels (const char *path)
+{
+  g_autoptr(GString) json = g_string_new ("{");
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < N_CLASSES; i++) {
+    g_string_append_printf (json, "%s\"%d\": [\"n%08d\", \"class_%d\"]",
+                            i > 0 ? ", " : "", i, 1000 + i, i);
+  }
+  g_string_append (json, "}");
+  g_file_set_contents (path, json->str, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  if (g_str_equal (path, "/cat.png") || g_str_equal (path, "/dropped.png")) {
+    soup_message_headers_set_content_type (headers, "image/png", NULL);
+    soup_server_message_set_response (message, "image/png", SOUP_MEMORY_COPY,
+                                      g_bytes_get_data (fixture.png, NULL),
+                                      g_bytes_get_size (fixture.png));
+    soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+    return;
+  }
+
+  soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+  soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC,
+                                    "<html>Not here</html>", 21);
+}
+
+static char *
+url_for (const char *path)
+{
+  return g_strconcat (fixture.base_url, path, NULL);
+}
+
+static void
+test_open_files (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf ("open-%u.png", i);
+
+    g_ptr_array_add (files, write_picture (name, i));
+  }
+
+  g_application_open (G_APPLICATION (fixture.app), (GFile **) files->pdata, files->len, "");
+  wait_for_items (3);
+
+  for (guint i = 0; i < 3; i++) {
+    assert_ranked (item_at (i));
+  }
+  g_assert_cmpstr (discern_item_get_title (item_at (1)), ==, "open-1.png");
+
+  /* The first new item is selected and its ranking shown, 5 rows. */
+  spin (50);
+  rows = find_widgets (DISCERN_TYPE_PREDICTION_ROW);
+  g_assert_cmpuint (rows->len, ==, 5);
+  {
+    DiscernResult *result = discern_item_get_result (item_at (0));
+    guint top = discern_result_get_top_class (result, 0);
+
+    g_assert_cmpstr (discern_prediction_row_get_name (rows->pdata[0]), ==,
+                     discern_result_get_name (result, top));
+    g_assert_cmpstr (discern_prediction_row_get_wnid (rows->pdata[0]), ==,
+                     discern_result_get_wnid (result, top));
+  }
+
+  clear_window ();
+}
+
+static void
+test_open_folder (void)
+{
+  g_autofree char *folder = g_build_filename (fixture.dir, "folder", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (folder);
+  g_autofree char *text = g_build_filename (folder, "notes.txt", NULL);
+
+  g_mkdir_with_parents (folder, 0755);
+  for (guint i = 0; i < 4; i++) {
+    g_autofree char *name = g_strdup_printf ("folder/pic-%u.png", i);
+    g_autoptr(GFile) picture = write_picture (name, 10 + i);
+  }
+  g_file_set_contents (text, "not a picture", -1, NULL);
+
+  discern_window_open_files (fixture.window, &file, 1);
+  wait_for_items (4);
+  for (guint i = 0; i < 4; i++) {
+    g_autofree char *expected = g_strdup_printf ("pic-%u.png", i);
+
+    assert_ranked (item_at (i));
+    g_assert_cmpstr (discern_item_get_title (item_at (i)), ==, expected);
+  }
+
+  clear_window ();
+}
+
+static void
+test_paste_link (void)
+{
+  g_autofree char *url = url_for ("/cat.png");
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture.window));
+  g_autofree char *text = g_strdup_printf ("Look at this: %s\n", url);
+
+  gdk_clipboard_set_text (clipboard, text);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.paste", NULL);
+  wait_for_items (1);
+
+  assert_ranked (item_at (0));
+  g_assert_cmpstr (discern_item_get_location (item_at (0)), ==, url);
+  g_assert_cmpstr (discern_item_get_title (item_at (0)), ==, "cat.png");
+
+  clear_window ();
+}
+
+static void
+test_paste_image (void)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = make_png (5, 64, 64);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture.window));
+
+  texture = gdk_texture_new_from_bytes (png, &error);
+  g_assert_no_error (error);
+  gdk_clipboard_set_texture (clipboard, texture);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.paste", NULL);
+  wait_for_items (1);
+
+  assert_ranked (item_at (0));
+  clear_window ();
+}
+
+static GtkDropTarget *
+find_drop_target (void)
+{
+  g_autoptr(GListModel) controllers =
+    gtk_widget_observe_controllers (GTK_WIDGET (fixture.window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++) {
+    g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+    if (GTK_IS_DROP_TARGET (controller)) {
+      return GTK_DROP_TARGET (controller);
+    }
+  }
+
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static gboolean
+drop_value (const GValue *value)
+{
+  GtkDropTarget *target = find_drop_target ();
+  gboolean accepted = FALSE;
+
+  g_signal_emit_by_name (target, "drop", value, 20.0, 20.0, &accepted);
+  return accepted;
+}
+
+static void
+test_drop (void)
+{
+  g_autoptr(GFile) first = write_picture ("drop-1.png", 21);
+  g_autoptr(GFile) second = write_picture ("drop-2.png", 22);
+  GFile *files[] = { first, second };
+  g_auto(GValue) file_value = G_VALUE_INIT;
+  g_auto(GValue) text_value = G_VALUE_INIT;
+  g_auto(GValue) junk_value = G_VALUE_INIT;
+  g_autofree char *url = url_for ("/dropped.png");
+
+  g_value_init (&file_value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&file_value, gdk_file_list_new_from_array (files, 2));
+  g_assert_true (drop_value (&file_value));
+
+  /* Browsers drag links as text. */
+  g_value_init (&text_value, G_TYPE_STRING);
+  g_value_set_string (&text_value, url);
+  g_assert_true (drop_value (&text_value));
+
+  g_value_init (&junk_value, G_TYPE_STRING);
+  g_value_set_string (&junk_value, "just some words");
+  g_assert_false (drop_value (&junk_value));
+
+  wait_for_items (3);
+  for (guint i = 0; i < 3; i++) {
+    assert_ranked (item_at (i));
+  }
+  g_assert_cmpstr (discern_item_get_location (item_at (2)), ==, url);
+
+  clear_window ();
+}
+
+static void
+remove_when_classifying_cb (DiscernItem *item,
+                            GParamSpec  *pspec,
+                            gboolean    *removed)
+{
+  if (!*removed && discern_item_get_state (item) == DISCERN_ITEM_STATE_CLASSIFYING) {
+    *removed = TRUE;
+    discern_window_remove (fixture.window, item);
+  }
+}
+
+static gboolean
+has_items (gpointer data)
+{
+  return g_list_model_get_n_items (items ()) == GPOINTER_TO_UINT (data);
+}
+
+static void
+test_remove_while_classifying (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  DiscernItem *victim;
+  gboolean removed = FALSE;
+
+  for (guint i = 0; i < 6; i++) {
+    g_autofree char *name = g_strdup_printf ("remove-%u.png", i);
+
+    g_ptr_array_add (files, write_picture (name, 30 + i));
+  }
+  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
+  wait_until (has_items, GUINT_TO_POINTER (6), "the items");
+
+  /* The last one is queued behind the others: remove it when the worker
+   * starts on it. */
+  victim = item_at (5);
+  g_object_add_weak_pointer (G_OBJECT (victim), (gpointer *) &victim);
+  g_signal_connect (victim, "notify::state", G_CALLBACK (remove_when_classifying_cb),
+                    &removed);
+
+  wait_for_items (5);
+  g_assert_true (removed);
+  for (guint i = 0; i < 5; i++) {
+    assert_ranked (item_at (i));
+  }
+
+  /* Its result was dropped, and nothing keeps it alive. */
+  spin (200);
+  g_assert_null (victim);
+
+  clear_window ();
+}
+
+static void
+test_failures (void)
+{
+  g_autofree char *broken_path = g_build_filename (fixture.dir, "broken.png", NULL);
+  g_autoptr(GFile) broken = g_file_new_for_path (broken_path);
+  g_autoptr(GFile) good = write_picture ("good.png", 40);
+  g_autofree char *missing_url = url_for ("/missing.png");
+  g_autoptr(GFile) missing = g_file_new_for_uri (missing_url);
+  GFile *files[] = { broken, missing, good };
+
+  g_file_set_contents (broken_path, "this is text, not a picture\n", -1, NULL);
+  discern_window_open_files (fixture.window, files, G_N_ELEMENTS (files));
+  wait_for_items (3);
+
+  g_assert_cmpint (discern_item_get_state (item_at (0)), ==, DISCERN_ITEM_STATE_FAILED);
+  g_assert_cmpstr (discern_item_get_error_message (item_at (0)), ==,
+                   "This is not a picture.");
+  g_assert_nonnull (discern_item_get_error_details (item_at (0)));
+
+  g_assert_cmpint (discern_item_get_state (item_at (1)), ==, DISCERN_ITEM_STATE_FAILED);
+  g_assert_cmpstr (discern_item_get_error_message (item_at (1)), ==,
+                   "The download failed: the server answered with HTTP status 404.");
+  g_assert_nonnull (strstr (discern_item_get_error_details (item_at (1)), missing_url));
+
+  assert_ranked (item_at (2));
+  clear_window ();
+}
+
+typedef struct {
+  gint64 last;
+  gint64 largest_gap;
+} Ticker;
+
+static gboolean
+ticker_cb (gpointer data)
+{
+  Ticker *ticker = data;
+  gint64 now = g_get_monotonic_time ();
+
+  ticker->largest_gap = MAX (ticker->largest_gap, now - ticker->last);
+  ticker->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_burst (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  Ticker ticker = { 0, 0 };
+  guint source;
+
+  for (guint i = 0; i < 30; i++) {
+    g_autofree char *name = g_strdup_printf ("burst-%02u.png", i);
+
+    g_ptr_array_add (files, write_picture (name, 50 + i));
+  }
+
+  ticker.last = g_get_monotonic_time ();
+  source = g_timeout_add (10, ticker_cb, &ticker);
+  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
+  wait_for_items (30);
+  g_source_remove (source);
+
+  for (guint i = 0; i < 30; i++) {
+    assert_ranked (item_at (i));
+  }
+  g_test_message ("largest main loop gap: %.1f ms", ticker.largest_gap / 1000.0);
+  g_assert_cmpint (ticker.largest_gap, <, 100 * 1000);
+
+  clear_window ();
+}
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  g_assert_nonnull (*text);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static char *
+copy_results (const char *format)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture.window));
+  char *text = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.copy-results", "s", format);
+  gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &text);
+  wait_until (is_set, &text, "the clipboard");
+  return text;
+}
+
+static void
+test_compare_and_export (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) comparisons = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *json = NULL;
+  g_auto(GStrv) lines = NULL;
+  JsonArray *array;
+
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf ("compare,%u.png", i);
+
+    g_ptr_array_add (files, write_picture (name, 70 + i));
+  }
+  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
+  wait_for_items (3);
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.select-all", NULL);
+  spin (50);
+  comparisons = find_widgets (DISCERN_TYPE_COMPARISON);
+  g_assert_cmpuint (comparisons->len, ==, 1);
+  g_assert_cmpuint (discern_comparison_get_n_rows (comparisons->pdata[0]), >=, 5);
+
+  csv = copy_results ("csv");
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpstr (lines[0], ==, "file,wnid,class,probability,rank");
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 3 * 5 + 1);
+  g_assert_true (g_str_has_prefix (lines[1], "\""));  /* the comma in the name is quoted */
+  g_assert_true (g_str_has_suffix (lines[1], ",1"));
+  g_assert_true (g_str_has_suffix (lines[5], ",5"));
+
+  json = copy_results ("json");
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  {
+    JsonObject *first = json_array_get_object_element (array, 0);
+    JsonArray *predictions = json_object_get_array_member (first, "predictions");
+    JsonObject *top = json_array_get_object_element (predictions, 0);
+
+    g_assert_cmpuint (json_array_get_length (predictions), ==, 5);
+    g_assert_cmpint (json_object_get_int_member (top, "rank"), ==, 1);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (top, "wnid"), "n0"));
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (top, "class"), "class_"));
+  }
+
+  /* The grid of all items. */
+  g_object_set (fixture.window, "show-grid", TRUE, NULL);
+  spin (50);
+  {
+    g_autoptr(GPtrArray) cards = find_widgets (g_type_from_name ("DiscernItemCard"));
+
+    g_assert_cmpuint (cards->len, ==, 3);
+  }
+  g_object_set (fixture.window, "show-grid", FALSE, NULL);
+
+  clear_window ();
+}
+
+static gboolean
+item_restarted_and_done (gpointer data)
+{
+  DiscernItem *item = data;
+
+  return discern_item_get_state (item) == DISCERN_ITEM_STATE_DONE;
+}
+
+static void
+state_log_cb (DiscernItem *item,
+              GParamSpec  *pspec,
+              guint       *changes)
+{
+  (*changes)++;
+}
+
+static void
+test_resize_mode (void)
+{
+  g_autoptr(GFile) file = write_picture ("wide.png", 90);
+  GSettings *settings = discern_application_get_settings (fixture.app);
+  guint changes = 0;
+
+  discern_window_open_files (fixture.window, &file, 1);
+  wait_for_items (1);
+
+  g_signal_connect (item_at (0), "notify::state", G_CALLBACK (state_log_cb), &changes);
+  g_settings_set_string (settings, "resize-mode", "crop");
+  g_assert_cmpuint (changes, >, 0);
+  wait_until (item_restarted_and_done, item_at (0), "the item to be classified again");
+  assert_ranked (item_at (0));
+  g_signal_handlers_disconnect_by_func (item_at (0), state_log_cb, &changes);
+  g_settings_reset (settings, "resize-mode");
+
+  wait_for_items (1);
+  clear_window ();
+}
+
+static void
+test_model_missing (void)
+{
+  GSettings *settings = discern_application_get_settings (fixture.app);
+  g_autofree char *empty = g_build_filename (fixture.dir, "empty-model", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("DISCERN_MODEL_DIR"));
+  GtkStack *stack;
+  g_autoptr(GPtrArray) stacks = NULL;
+
+  g_mkdir_with_parents (empty, 0755);
+  g_setenv ("DISCERN_MODEL_DIR", empty, TRUE);
+  g_settings_set_string (settings, "model-folder", empty);
+  spin (10);
+  wait_until (model_ready, NULL, "the model check");
+  g_assert_cmpint (discern_classifier_get_state (discern_application_get_classifier (fixture.app)),
+                   ==, DISCERN_MODEL_STATE_MISSING);
+
+  stacks = find_widgets (GTK_TYPE_STACK);
+  stack = stacks->pdata[0];
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "model");
+
+  g_setenv ("DISCERN_MODEL_DIR", saved, TRUE);
+  g_settings_reset (settings, "model-folder");
+  spin (10);
+  wait_until (model_ready, NULL, "the model");
+  g_assert_cmpint (discern_classifier_get_state (discern_application_get_classifier (fixture.app)),
+                   ==, DISCERN_MODEL_STATE_READY);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "welcome");
+}
+
+static void
+test_widgets_finalize (void)
+{
+  g_autoptr(GFile) file = write_picture ("finalize.png", 99);
+  DiscernItem *item;
+  GtkWidget *widgets[5];
+  DiscernWindow *window;
+  GPtrArray *array;
+
+  discern_window_open_files (fixture.window, &file, 1);
+  wait_for_items (1);
+  item = g_object_ref (item_at (0));
+
+  widgets[0] = g_object_ref_sink (discern_prediction_row_new ());
+  widgets[1] = g_object_ref_sink (discern_detail_view_new ());
+  discern_detail_view_set_item (DISCERN_DETAIL_VIEW (widgets[1]), item);
+  widgets[2] = g_object_ref_sink (discern_comparison_new ());
+  array = g_ptr_array_new ();
+  g_ptr_array_add (array, item);
+  discern_comparison_set_items (DISCERN_COMPARISON (widgets[2]), array);
+  g_ptr_array_unref (array);
+  widgets[3] = g_object_ref_sink (g_object_new (g_type_from_name ("DiscernItemRow"),
+                                                "item", item, NULL));
+  widgets[4] = g_object_ref_sink (g_object_new (g_type_from_name ("DiscernItemCard"),
+                                                "item", item, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++) {
+    g_assert_finalize_object (widgets[i]);
+  }
+
+  clear_window ();
+  g_assert_finalize_object (item);
+
+  /* A second window with an item, closed. */
+  window = discern_window_new (fixture.app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_present (GTK_WINDOW (window));
+  discern_window_open_files (window, &file, 1);
+  while (g_list_model_get_n_items (discern_window_get_items (window)) == 0) {
+    g_main_context_iteration (NULL, TRUE);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (300);
+  g_assert_null (window);
+}
+
+static void
+setup (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(H5wModel) model = NULL;
+  g_autofree char *weights = NULL;
+  g_autofree char *labels = NULL;
+  g_autoptr(GSList) uris = NULL;
+  GList *windows;
+
+  fixture.dir = g_dir_make_tmp ("discern-app-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture.model_dir = g_build_filename (fixture.dir, "model", NULL);
+  g_mkdir_with_parents (fixture.model_dir, 0755);
+
+  weights = g_build_filename (fixture.model_dir, DISCERN_WEIGHTS_FILE_NAME, NULL);
+  labels = g_build_filename (fixture.model_dir, DISCERN_LABELS_FILE_NAME, NULL);
+  model = h5w_model_new (small_layers, G_N_ELEMENTS (small_layers), INPUT_SIZE, 11);
+  h5w_model_write (model, weights, NULL, &error);
+  g_assert_no_error (error);
+  write_labels (labels);
+  g_setenv ("DISCERN_MODEL_DIR", fixture.model_dir, TRUE);
+
+  fixture.png = make_png (3, 80, 60);
+  fixture.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture.server, NULL, server_cb, NULL, NULL);
+  soup_server_listen_local (fixture.server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fixture.server);
+  fixture.base_url = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
+  if (g_str_has_suffix (fixture.base_url, "/")) {
+    fixture.base_url[strlen (fixture.base_url) - 1] = '\0';
+  }
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  fixture.app = discern_application_new (G_APPLICATION_NON_UNIQUE |
+                                         G_APPLICATION_HANDLES_OPEN);
+  g_application_register (G_APPLICATION (fixture.app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_hold (G_APPLICATION (fixture.app));
+  g_application_activate (G_APPLICATION (fixture.app));
+
+  windows = gtk_application_get_windows (GTK_APPLICATION (fixture.app));
+  g_assert_nonnull (windows);
+  fixture.window = windows->data;
+  wait_until (model_ready, NULL, "the model");
+  g_assert_cmpint (discern_classifier_get_state (discern_application_get_classifier (fixture.app)),
+                   ==, DISCERN_MODEL_STATE_READY);
+}
+
+static void
+teardown (void)
+{
+  g_autofree char *command = NULL;
+
+  gtk_window_destroy (GTK_WINDOW (fixture.window));
+  g_application_release (G_APPLICATION (fixture.app));
+  discern_classifier_stop (discern_application_get_classifier (fixture.app));
+  spin (50);
+  g_clear_object (&fixture.server);
+  g_clear_pointer (&fixture.png, g_bytes_unref);
+
+  command = g_strdup_printf ("rm -rf '%s'", fixture.dir);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *home = g_dir_make_tmp ("discern-home-XXXXXX", NULL);
+  int status;
+
+  /* Keep the user's own model and caches out of the tests. */
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  setup ();
+
+  g_test_add_func ("/app/window/open-files", test_open_files);
+  g_test_add_func ("/app/window/open-folder", test_open_folder);
+  g_test_add_func ("/app/window/paste-link", test_paste_link);
+  g_test_add_func ("/app/window/paste-image", test_paste_image);
+  g_test_add_func ("/app/window/drop", test_drop);
+  g_test_add_func ("/app/window/remove-while-classifying", test_remove_while_classifying);
+  g_test_add_func ("/app/window/failures", test_failures);
+  g_test_add_func ("/app/window/burst", test_burst);
+  g_test_add_func ("/app/window/compare-and-export", test_compare_and_export);
+  g_test_add_func ("/app/window/resize-mode", test_resize_mode);
+  g_test_add_func ("/app/window/model-missing", test_model_missing);
+  g_test_add_func ("/app/widgets/finalize", test_widgets_finalize);
+
+  status = g_test_run ();
+  teardown ();
+  g_rmdir (home);
+  return status;
+}
