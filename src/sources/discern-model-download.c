@@ -253,8 +253,8 @@ return_network_error (GTask      *task,
 
   if (download->timed_out) {
     error = g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NETWORK,
-                         "%s: no data arrived for %u seconds", url,
-                         MAX (get_idle_timeout_ms () / 1000, 1));
+                         "%s: the server sent no data for %u s", url,
+                         MAX ((get_idle_timeout_ms () + 500) / 1000, 1));
   } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                          "%s: the download was cancelled", url);
