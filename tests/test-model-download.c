@@ -21,6 +21,101 @@
 #define DROP_AFTER     (200 * 1024)
 #define RUN_LIMIT_S    20
 
+/* Every test starts with empty home, data, cache and config folders. GLib
+ * reads them once, so they point into one temporary folder from the start
+ * and are emptied before each test; G_TEST_OPTION_ISOLATE_DIRS would do the
+ * same, but leaks in GLib 2.74, which the sanitizer build reports. */
+
+static char *test_root;
+
+static const char * const test_dir_names[] = { "home", "data", "cache", "config" };
+static const char * const test_dir_vars[] = {
+  "HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"
+};
+
+typedef struct {
+  GTestFunc     plain;
+  GTestDataFunc with_data;
+  gconstpointer data;
+} TestCase;
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR)
+          && !g_file_test (child, G_FILE_TEST_IS_SYMLINK)) {
+        remove_tree (child);
+      } else {
+        g_unlink (child);
+      }
+    }
+    g_dir_close (dir);
+  }
+  g_rmdir (path);
+}
+
+static void
+test_dirs_init (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  test_root = g_dir_make_tmp ("discern-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (test_dir_names); i++) {
+    g_autofree char *dir = g_build_filename (test_root, test_dir_names[i], NULL);
+
+    g_setenv (test_dir_vars[i], dir, TRUE);
+  }
+}
+
+static void
+run_test_case (gconstpointer data)
+{
+  const TestCase *test_case = data;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (test_dir_names); i++) {
+    g_autofree char *dir = g_build_filename (test_root, test_dir_names[i], NULL);
+
+    remove_tree (dir);
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  }
+
+  if (test_case->plain != NULL) {
+    test_case->plain ();
+  } else {
+    test_case->with_data (test_case->data);
+  }
+}
+
+static void
+add_test (const char *path,
+          GTestFunc   func)
+{
+  TestCase *test_case = g_new0 (TestCase, 1);
+
+  test_case->plain = func;
+  g_test_add_data_func_full (path, test_case, run_test_case, g_free);
+}
+
+static void
+add_data_test (const char    *path,
+               gconstpointer  data,
+               GTestDataFunc  func)
+{
+  TestCase *test_case = g_new0 (TestCase, 1);
+
+  test_case->with_data = func;
+  test_case->data = data;
+  g_test_add_data_func_full (path, test_case, run_test_case, g_free);
+}
+
 typedef struct {
   GThread      *thread;
   GMainContext *context;
@@ -856,7 +951,8 @@ main (int    argc,
    * isolated test folders hide; loopback needs no proxy anyway. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  test_dirs_init ();
+  g_test_init (&argc, &argv, NULL);
   g_unsetenv ("DISCERN_MODEL_DIR");
   g_unsetenv ("DISCERN_MODEL_URL");
   make_fake_model ();
@@ -864,24 +960,24 @@ main (int    argc,
 
   session = soup_session_new_with_options ("user-agent", "discern-test ", NULL);
 
-  g_test_add_func ("/sources/model-download/complete", test_complete);
-  g_test_add_func ("/sources/model-download/already-there", test_already_there);
-  g_test_add_func ("/sources/model-download/resume", test_resume);
-  g_test_add_func ("/sources/model-download/range-ignored", test_range_ignored);
-  g_test_add_func ("/sources/model-download/part-complete", test_part_complete);
-  g_test_add_func ("/sources/model-download/redirect", test_redirect);
+  add_test ("/sources/model-download/complete", test_complete);
+  add_test ("/sources/model-download/already-there", test_already_there);
+  add_test ("/sources/model-download/resume", test_resume);
+  add_test ("/sources/model-download/range-ignored", test_range_ignored);
+  add_test ("/sources/model-download/part-complete", test_part_complete);
+  add_test ("/sources/model-download/redirect", test_redirect);
   for (gsize i = 0; i < G_N_ELEMENTS (failure_cases); i++) {
-    g_test_add_data_func (failure_cases[i].path, &failure_cases[i], test_failure);
+    add_data_test (failure_cases[i].path, &failure_cases[i], test_failure);
   }
-  g_test_add_func ("/sources/model-download/stall-cancelled", test_stall_cancelled);
-  g_test_add_data_func ("/sources/model-download/stall-headers-timeout", "stall-headers",
+  add_test ("/sources/model-download/stall-cancelled", test_stall_cancelled);
+  add_data_test ("/sources/model-download/stall-headers-timeout", "stall-headers",
                         test_stall_timeout);
-  g_test_add_data_func ("/sources/model-download/stall-body-timeout", "stall-body",
+  add_data_test ("/sources/model-download/stall-body-timeout", "stall-body",
                         test_stall_timeout);
-  g_test_add_func ("/sources/model-download/unreachable", test_unreachable);
-  g_test_add_func ("/sources/model-download/no-space", test_no_space);
+  add_test ("/sources/model-download/unreachable", test_unreachable);
+  add_test ("/sources/model-download/no-space", test_no_space);
   for (gsize i = 0; i < G_N_ELEMENTS (url_cases); i++) {
-    g_test_add_data_func (url_cases[i].path, &url_cases[i], test_url);
+    add_data_test (url_cases[i].path, &url_cases[i], test_url);
   }
 
   status = g_test_run ();
@@ -892,5 +988,7 @@ main (int    argc,
   g_bytes_unref (labels_bytes);
   g_free (weights_md5);
   g_free (labels_md5);
+  remove_tree (test_root);
+  g_free (test_root);
   return status;
 }

@@ -4,17 +4,109 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "discern-model-files.h"
 #include "discern-model-private.h"
 #include "discern-source-error.h"
 
-/* Each test runs with its own empty HOME and XDG folders
- * (G_TEST_OPTION_ISOLATE_DIRS), so the places below start out empty. */
+/* Every test starts with empty home, data, cache and config folders. GLib
+ * reads them once, so they point into one temporary folder from the start
+ * and are emptied before each test; G_TEST_OPTION_ISOLATE_DIRS would do the
+ * same, but leaks in GLib 2.74, which the sanitizer build reports. */
+
+static char *test_root;
+
+static const char * const test_dir_names[] = { "home", "data", "cache", "config" };
+static const char * const test_dir_vars[] = {
+  "HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"
+};
+
+typedef struct {
+  GTestFunc     plain;
+  GTestDataFunc with_data;
+  gconstpointer data;
+} TestCase;
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR)
+          && !g_file_test (child, G_FILE_TEST_IS_SYMLINK)) {
+        remove_tree (child);
+      } else {
+        g_unlink (child);
+      }
+    }
+    g_dir_close (dir);
+  }
+  g_rmdir (path);
+}
+
+static void
+test_dirs_init (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  test_root = g_dir_make_tmp ("discern-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (test_dir_names); i++) {
+    g_autofree char *dir = g_build_filename (test_root, test_dir_names[i], NULL);
+
+    g_setenv (test_dir_vars[i], dir, TRUE);
+  }
+}
+
+static void
+run_test_case (gconstpointer data)
+{
+  const TestCase *test_case = data;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (test_dir_names); i++) {
+    g_autofree char *dir = g_build_filename (test_root, test_dir_names[i], NULL);
+
+    remove_tree (dir);
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  }
+
+  if (test_case->plain != NULL) {
+    test_case->plain ();
+  } else {
+    test_case->with_data (test_case->data);
+  }
+}
+
+static void
+add_test (const char *path,
+          GTestFunc   func)
+{
+  TestCase *test_case = g_new0 (TestCase, 1);
+
+  test_case->plain = func;
+  g_test_add_data_func_full (path, test_case, run_test_case, g_free);
+}
+
+static void
+add_data_test (const char    *path,
+               gconstpointer  data,
+               GTestDataFunc  func)
+{
+  TestCase *test_case = g_new0 (TestCase, 1);
+
+  test_case->with_data = func;
+  test_case->data = data;
+  g_test_add_data_func_full (path, test_case, run_test_case, g_free);
+}
 
 typedef enum {
   PLACE_ENV,
@@ -611,8 +703,10 @@ main (int    argc,
 {
   g_autofree char *weights_md5 = NULL;
   g_autofree char *labels_md5 = NULL;
+  int status;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  test_dirs_init ();
+  g_test_init (&argc, &argv, NULL);
   g_unsetenv ("DISCERN_MODEL_DIR");
 
   for (gsize i = 0; i < WEIGHTS_SIZE; i++) {
@@ -625,27 +719,31 @@ main (int    argc,
                                          strlen (GOOD_LABELS));
 
   for (gsize i = 0; i < G_N_ELEMENTS (precedence_cases); i++) {
-    g_test_add_data_func (precedence_cases[i].path, &precedence_cases[i], test_precedence);
+    add_data_test (precedence_cases[i].path, &precedence_cases[i], test_precedence);
   }
-  g_test_add_func ("/sources/model-files/nothing-found", test_nothing_found);
-  g_test_add_func ("/sources/model-files/only-labels-missing", test_only_labels_missing);
-  g_test_add_func ("/sources/model-files/explicit-paths", test_explicit_paths);
-  g_test_add_func ("/sources/model-files/explicit-missing", test_explicit_missing);
-  g_test_add_func ("/sources/model-files/directory-not-taken", test_directory_not_taken);
+  add_test ("/sources/model-files/nothing-found", test_nothing_found);
+  add_test ("/sources/model-files/only-labels-missing", test_only_labels_missing);
+  add_test ("/sources/model-files/explicit-paths", test_explicit_paths);
+  add_test ("/sources/model-files/explicit-missing", test_explicit_missing);
+  add_test ("/sources/model-files/directory-not-taken", test_directory_not_taken);
 
   for (gsize i = 0; i < G_N_ELEMENTS (check_cases); i++) {
-    g_test_add_data_func (check_cases[i].path, &check_cases[i], test_check_precedence);
+    add_data_test (check_cases[i].path, &check_cases[i], test_check_precedence);
   }
-  g_test_add_func ("/sources/model-files/check/missing", test_check_missing);
-  g_test_add_func ("/sources/model-files/check/damaged", test_check_damaged);
-  g_test_add_func ("/sources/model-files/check/damaged-passed-over", test_check_damaged_skipped);
-  g_test_add_func ("/sources/model-files/check/wrong-size", test_check_wrong_size);
-  g_test_add_func ("/sources/model-files/check/named-unverified", test_check_named_unverified);
-  g_test_add_func ("/sources/model-files/check/named-missing", test_check_named_missing);
-  g_test_add_func ("/sources/model-files/check/remembered", test_check_remembered);
-  g_test_add_func ("/sources/model-files/check/corrupted-later", test_check_corrupted_later);
-  g_test_add_func ("/sources/model-files/check/garbled-cache", test_check_garbled_cache);
-  g_test_add_func ("/sources/model-files/check/async", test_check_async);
+  add_test ("/sources/model-files/check/missing", test_check_missing);
+  add_test ("/sources/model-files/check/damaged", test_check_damaged);
+  add_test ("/sources/model-files/check/damaged-passed-over", test_check_damaged_skipped);
+  add_test ("/sources/model-files/check/wrong-size", test_check_wrong_size);
+  add_test ("/sources/model-files/check/named-unverified", test_check_named_unverified);
+  add_test ("/sources/model-files/check/named-missing", test_check_named_missing);
+  add_test ("/sources/model-files/check/remembered", test_check_remembered);
+  add_test ("/sources/model-files/check/corrupted-later", test_check_corrupted_later);
+  add_test ("/sources/model-files/check/garbled-cache", test_check_garbled_cache);
+  add_test ("/sources/model-files/check/async", test_check_async);
 
-  return g_test_run ();
+  status = g_test_run ();
+
+  remove_tree (test_root);
+  g_free (test_root);
+  return status;
 }
