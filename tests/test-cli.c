@@ -40,6 +40,7 @@ typedef struct {
   int    status;   /* exit status, or -1 when killed by a signal */
   char  *out;
   char  *err;
+  char  *warnings; /* the "warning:" lines, taken out of `err` */
 } Run;
 
 static void
@@ -47,6 +48,28 @@ run_clear (Run *run)
 {
   g_free (run->out);
   g_free (run->err);
+  g_free (run->warnings);
+}
+
+/* Model files that differ from Keras' (like the small test model) are
+ * used with a warning; the tests look at those lines apart. */
+static void
+set_warnings_aside (Run *run)
+{
+  g_auto(GStrv) lines = g_strsplit (run->err, "\n", -1);
+  GString *err = g_string_new (NULL);
+  GString *warnings = g_string_new (NULL);
+
+  for (int i = 0; lines[i] != NULL; i++) {
+    GString *into = g_str_has_prefix (lines[i], "discern-classify: warning:") ? warnings : err;
+
+    if (lines[i][0] != '\0' || lines[i + 1] != NULL) {
+      g_string_append_printf (into, "%s%s", lines[i], lines[i + 1] != NULL ? "\n" : "");
+    }
+  }
+  g_free (run->err);
+  run->err = g_string_free (err, FALSE);
+  run->warnings = g_string_free (warnings, FALSE);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
@@ -74,6 +97,7 @@ run_cli (Run         *run,
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", home, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "DISCERN_MODEL_DIR");
   if (model_dir != NULL) {
     g_subprocess_launcher_setenv (launcher, "DISCERN_MODEL_DIR", model_dir, TRUE);
@@ -87,6 +111,7 @@ run_cli (Run         *run,
   run->status = g_subprocess_get_if_exited (process)
                 ? g_subprocess_get_exit_status (process) : -1;
   g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
+  set_warnings_aside (run);
 }
 
 /* Runs the CLI on the test model with `extra` arguments, then inputs. */
@@ -406,6 +431,68 @@ test_labels_mismatch (void)
 }
 
 /* Links: a picture, a missing page and a scheme we do not fetch. */
+/* The test model is not Keras' VGG16: it is used as named, with a warning
+ * for each file. */
+static void
+test_model_unverified (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_with_model (&run, (const char *[]) { "--top", "1", fixture.red, NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.warnings, fixture.weights));
+  g_assert_nonnull (strstr (run.warnings, fixture.labels));
+  g_assert_nonnull (strstr (run.warnings, "not Keras'"));
+}
+
+static void
+test_model_info (void)
+{
+  g_auto(Run) named = { 0 };
+  g_auto(Run) missing = { 0 };
+
+  run_with_model (&named, (const char *[]) { "--model-info", NULL });
+  g_assert_cmpint (named.status, ==, 0);
+  g_assert_nonnull (strstr (named.out, fixture.weights));
+  g_assert_nonnull (strstr (named.out, fixture.labels));
+  g_assert_nonnull (strstr (named.out, "not verified"));
+  g_assert_cmpstr (named.err, ==, "");
+
+  run_cli (&missing, NULL, (const char *[]) { "--model-info", NULL });
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.out, "missing"));
+  g_assert_nonnull (strstr (missing.out, ".keras/models"));
+  g_assert_nonnull (strstr (missing.out, "https://storage.googleapis.com/"));
+}
+
+/* --download-model fetches only what is missing (the weights are named
+ * here), from $DISCERN_MODEL_URL; a file that is not Keras' is refused and
+ * nothing is left behind. */
+static void
+test_model_download (gconstpointer data)
+{
+  const char *mirror_path = data;
+  g_autofree char *mirror = g_strconcat (fixture.url_base, mirror_path, NULL);
+  g_autofree char *url = g_strconcat (mirror, "/imagenet_class_index.json", NULL);
+  g_autofree char *models = g_build_filename (fixture.dir, "home", "discern", "models", NULL);
+  g_autofree char *labels = g_build_filename (models, "imagenet_class_index.json", NULL);
+  g_autofree char *part = g_strconcat (labels, ".part", NULL);
+  g_auto(Run) run = { 0 };
+
+  g_setenv ("DISCERN_MODEL_URL", mirror, TRUE);
+  run_cli (&run, NULL, (const char *[]) { "--weights", fixture.weights,
+                                          "--download-model", NULL });
+  g_unsetenv ("DISCERN_MODEL_URL");
+
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, url));
+  g_assert_nonnull (strstr (run.err, g_str_equal (mirror_path, "/models")
+                                     ? "was removed" : "HTTP 404"));
+  g_assert_false (g_file_test (labels, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_urls (void)
 {
@@ -440,15 +527,21 @@ serve_picture (SoupServer        *server,
                gpointer           user_data)
 {
   g_autofree char *contents = NULL;
+  const char *file = NULL;
   gsize length;
 
-  if (g_strcmp0 (path, "/pictures/red.png") != 0
-      || !g_file_get_contents (fixture.red, &contents, &length, NULL)) {
+  /* A mirror that has a class index, though not Keras' one. */
+  if (g_strcmp0 (path, "/pictures/red.png") == 0) {
+    file = fixture.red;
+  } else if (g_strcmp0 (path, "/models/imagenet_class_index.json") == 0) {
+    file = fixture.labels;
+  }
+  if (file == NULL || !g_file_get_contents (file, &contents, &length, NULL)) {
     soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
     return;
   }
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (message, "image/png", SOUP_MEMORY_COPY,
+  soup_server_message_set_response (message, "application/octet-stream", SOUP_MEMORY_COPY,
                                     contents, length);
 }
 
@@ -607,6 +700,10 @@ main (int    argc,
   g_test_add_func ("/cli/model/env-dir", test_model_dir);
   g_test_add_func ("/cli/model/bad-weights", test_bad_weights);
   g_test_add_func ("/cli/model/labels-mismatch", test_labels_mismatch);
+  g_test_add_func ("/cli/model/unverified-warning", test_model_unverified);
+  g_test_add_func ("/cli/model/info", test_model_info);
+  g_test_add_data_func ("/cli/model/download-not-keras", "/models", test_model_download);
+  g_test_add_data_func ("/cli/model/download-404", "/nothing", test_model_download);
   g_test_add_func ("/cli/urls", test_urls);
 
   status = g_test_run ();

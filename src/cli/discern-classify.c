@@ -6,15 +6,19 @@
 
 #include "discern-classify.h"
 
+#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "dn-labels.h"
 #include "dn-network.h"
 #include "dn-preprocess.h"
 #include "discern-fetch.h"
 #include "discern-image.h"
+#include "discern-model-download.h"
 #include "discern-model-files.h"
 #include "discern-source-error.h"
 
@@ -25,14 +29,33 @@
 #define MAX_TOP    1000
 #define BATCH_SIZE 8
 
+#define MODEL_HINT \
+  "Run “discern-classify --download-model” to download them, or name the files " \
+  "with --weights and --labels."
+
 typedef struct {
   int          top;
   gboolean     json;
   gboolean     crop;
+  gboolean     download_model;
+  gboolean     model_info;
   char        *weights_path;
   char        *labels_path;
   char       **inputs;
 } Options;
+
+/* The state of a --download-model run, and its progress line. */
+typedef struct {
+  GMainLoop    *loop;
+  GAsyncResult *result;
+  GCancellable *cancellable;
+  gboolean      on_terminal;
+  char         *url;            /* the file being fetched */
+  gint64        file_started;   /* monotonic µs of its first progress */
+  goffset       file_first;     /* bytes on disk then */
+  gint64        last_drawn;
+  gboolean      line_open;
+} DownloadView;
 
 typedef struct {
   DnNetwork   *network;
@@ -81,6 +104,11 @@ parse_options (Options  *options,
       "The VGG16 weights, Keras' HDF5 file", "FILE" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &options->labels_path,
       "The class index, Keras' imagenet_class_index.json", "FILE" },
+    { "download-model", 0, 0, G_OPTION_ARG_NONE, &options->download_model,
+      "Download the model files that are missing or damaged, then classify any inputs",
+      NULL },
+    { "model-info", 0, 0, G_OPTION_ARG_NONE, &options->model_info,
+      "Print the model files in use, their sizes and whether they verified", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->inputs,
       NULL, "IMAGE|URL…" },
     { NULL }
@@ -98,7 +126,8 @@ parse_options (Options  *options,
   if (!g_option_context_parse (context, argc, argv, error)) {
     return FALSE;
   }
-  if (options->inputs == NULL || options->inputs[0] == NULL) {
+  if ((options->inputs == NULL || options->inputs[0] == NULL)
+      && !options->download_model && !options->model_info) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                          "no image given (see --help)");
     return FALSE;
@@ -112,19 +141,63 @@ parse_options (Options  *options,
   return TRUE;
 }
 
+/* Files that differ from Keras' are used only because the user named
+ * them, and never silently. */
+static void
+warn_unverified (const DiscernModelFile *file)
+{
+  g_autofree char *display = NULL;
+
+  if (file->state != DISCERN_MODEL_FILE_UNVERIFIED) {
+    return;
+  }
+  display = g_filename_display_name (file->path);
+  g_printerr ("discern-classify: warning: “%s” is not Keras' %s (its size or checksum "
+              "differs); using it as named\n", display,
+              file->kind == DISCERN_MODEL_WEIGHTS ? "VGG16 weights file" : "class index");
+}
+
+/* The checked model files, or an error saying what is missing or damaged
+ * and how to get it. */
+static DiscernModelFiles *
+find_model (const Options  *options,
+            GError        **error)
+{
+  g_autoptr(DiscernModelFiles) files = NULL;
+  g_autoptr(GError) missing = NULL;
+
+  files = discern_model_files_check (NULL, options->weights_path, options->labels_path,
+                                     NULL, error);
+  if (files == NULL) {
+    return NULL;
+  }
+  if (!discern_model_files_ensure_usable (files, &missing)) {
+    g_set_error (error, missing->domain, missing->code, "%s\n%s", missing->message,
+                 MODEL_HINT);
+    return NULL;
+  }
+
+  warn_unverified (&files->weights);
+  warn_unverified (&files->labels);
+  return g_steal_pointer (&files);
+}
+
 static gboolean
 classifier_init (Classifier     *classifier,
                  const Options  *options,
                  GError        **error)
 {
-  g_autofree char *weights_path = NULL;
-  g_autofree char *labels_path = NULL;
+  g_autoptr(DiscernModelFiles) files = NULL;
+  const char *weights_path;
+  const char *labels_path;
   int n_classes;
 
-  if (!discern_model_files_find (options->weights_path, options->labels_path,
-                                 &weights_path, &labels_path, error)) {
+  files = find_model (options, error);
+  if (files == NULL) {
     return FALSE;
   }
+  weights_path = files->weights.path;
+  labels_path = files->labels.path;
 
   classifier->labels = dn_labels_load (labels_path, error);
   if (classifier->labels == NULL) {
@@ -396,6 +469,225 @@ classify_all (Classifier     *classifier,
   return failed;
 }
 
+static const char *
+describe_state (const DiscernModelFile *file)
+{
+  switch (file->state) {
+  case DISCERN_MODEL_FILE_VERIFIED:
+    return "verified: matches Keras' published checksum";
+  case DISCERN_MODEL_FILE_UNVERIFIED:
+    return "not verified: differs from Keras' file, used because it was named";
+  case DISCERN_MODEL_FILE_DAMAGED:
+    return "damaged: differs from Keras' file; run discern-classify --download-model";
+  case DISCERN_MODEL_FILE_MISSING:
+  default:
+    return "missing: run discern-classify --download-model";
+  }
+}
+
+static void
+print_model_file (const char             *label,
+                  const DiscernModelFile *file)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *size = NULL;
+
+  if (file->path == NULL) {
+    printf ("%-8s (not found)\n", label);
+  } else {
+    display = g_filename_display_name (file->path);
+    size = g_format_size_full (file->size, G_FORMAT_SIZE_LONG_FORMAT | G_FORMAT_SIZE_IEC_UNITS);
+    printf ("%-8s %s\n         %s%s%s\n", label, display, size,
+            file->md5 != NULL ? ", MD5 " : "", file->md5 != NULL ? file->md5 : "");
+  }
+  printf ("         %s\n", describe_state (file));
+}
+
+/* --model-info: what the classifier would use, and where a download would
+ * come from and go. */
+static int
+print_model_info (const Options *options)
+{
+  g_autoptr(DiscernModelFiles) files = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dest = discern_model_files_get_default_dir ();
+
+  files = discern_model_files_check (NULL, options->weights_path, options->labels_path,
+                                     NULL, &error);
+  if (files == NULL) {
+    g_printerr ("discern-classify: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+
+  print_model_file ("weights", &files->weights);
+  print_model_file ("labels", &files->labels);
+  for (int i = 0; files->searched[i] != NULL; i++) {
+    g_autofree char *display = g_filename_display_name (files->searched[i]);
+
+    printf ("%-8s %s\n", i == 0 ? "searched" : "", display);
+  }
+  for (int kind = 0; kind < DISCERN_MODEL_N_FILES; kind++) {
+    g_autofree char *url = discern_model_download_get_url (kind, NULL);
+
+    printf ("%-8s %s\n", kind == 0 ? "download" : "", url);
+  }
+  printf ("         into %s\n", dest);
+  fflush (stdout);
+
+  return discern_model_files_get_needs (files) == 0 ? EXIT_ALL_CLASSIFIED : EXIT_USAGE;
+}
+
+static char *
+format_duration (double seconds)
+{
+  gint64 whole = (gint64) (seconds + 0.5);
+
+  if (whole >= 3600) {
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", whole / 3600,
+                            (int) (whole / 60 % 60), (int) (whole % 60));
+  }
+  return g_strdup_printf ("%d:%02d", (int) (whole / 60), (int) (whole % 60));
+}
+
+static void
+end_progress_line (DownloadView *view)
+{
+  if (view->line_open) {
+    g_printerr ("\n");
+    view->line_open = FALSE;
+  }
+}
+
+/* On a terminal, one line redrawn at most five times a second: bytes,
+ * share, speed and time left; speed counts only this run's bytes. */
+static void
+download_progress_cb (const DiscernModelProgress *progress,
+                      gpointer                    user_data)
+{
+  DownloadView *view = user_data;
+  gint64 now = g_get_monotonic_time ();
+  double elapsed;
+  g_autofree char *received = NULL;
+  g_autoptr(GString) line = NULL;
+
+  if (g_strcmp0 (view->url, progress->url) != 0) {
+    end_progress_line (view);
+    g_free (view->url);
+    view->url = g_strdup (progress->url);
+    view->file_started = now;
+    view->file_first = progress->received;
+    g_printerr ("discern-classify: downloading %s\n", progress->url);
+  }
+  if (!view->on_terminal
+      || (now - view->last_drawn < G_USEC_PER_SEC / 5 && progress->received != progress->total)) {
+    return;
+  }
+  view->last_drawn = now;
+
+  received = g_format_size (progress->received);
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "\r  %s", received);
+  if (progress->total > 0) {
+    g_autofree char *total = g_format_size (progress->total);
+
+    g_string_append_printf (line, " of %s (%d %%)", total,
+                            (int) (100.0 * progress->received / progress->total));
+  }
+  elapsed = (double) (now - view->file_started) / G_USEC_PER_SEC;
+  if (elapsed > 0.5 && progress->received > view->file_first) {
+    double speed = (progress->received - view->file_first) / elapsed;
+    g_autofree char *speed_text = g_format_size ((guint64) speed);
+
+    g_string_append_printf (line, ", %s/s", speed_text);
+    if (progress->total > 0) {
+      g_autofree char *left = format_duration ((progress->total - progress->received) / speed);
+
+      g_string_append_printf (line, ", %s left", left);
+    }
+  }
+  g_string_append (line, "\033[K");
+  g_printerr ("%s", line->str);
+  view->line_open = TRUE;
+}
+
+static void
+download_done_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DownloadView *view = user_data;
+
+  view->result = g_object_ref (result);
+  g_main_loop_quit (view->loop);
+}
+
+static gboolean
+interrupted_cb (gpointer user_data)
+{
+  DownloadView *view = user_data;
+
+  g_cancellable_cancel (view->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --download-model: fetches what the check found missing or damaged, with
+ * the library's own code on a main loop. Ctrl+C cancels; the part stays for
+ * the next run. */
+static int
+download_model (const Options *options)
+{
+  g_autoptr(DiscernModelFiles) files = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dest = discern_model_files_get_default_dir ();
+  g_autofree char *size = NULL;
+  DownloadView view = { 0 };
+  DiscernModelNeeds needs;
+  guint signal_id;
+  int status = EXIT_ALL_CLASSIFIED;
+
+  files = discern_model_files_check (NULL, options->weights_path, options->labels_path,
+                                     NULL, &error);
+  if (files == NULL) {
+    g_printerr ("discern-classify: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  needs = discern_model_files_get_needs (files);
+  if (needs == 0) {
+    g_printerr ("discern-classify: the model files are in place; nothing to download\n");
+    return EXIT_ALL_CLASSIFIED;
+  }
+
+  size = g_format_size (discern_model_download_get_size (needs));
+  g_printerr ("discern-classify: downloading %s into %s\n", size, dest);
+  view.loop = g_main_loop_new (NULL, FALSE);
+  view.cancellable = g_cancellable_new ();
+  view.on_terminal = isatty (STDERR_FILENO);
+  signal_id = g_unix_signal_add (SIGINT, interrupted_cb, &view);
+
+  discern_model_download_async (NULL, needs, NULL, NULL, download_progress_cb, &view,
+                                view.cancellable, download_done_cb, &view);
+  g_main_loop_run (view.loop);
+  g_source_remove (signal_id);
+  end_progress_line (&view);
+
+  if (!discern_model_download_finish (view.result, &error)) {
+    g_printerr ("discern-classify: %s\n", error->message);
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+        || g_error_matches (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NETWORK)) {
+      g_printerr ("discern-classify: run it again to resume where it stopped\n");
+    }
+    status = EXIT_USAGE;
+  } else {
+    g_printerr ("discern-classify: the model is ready in %s\n", dest);
+  }
+
+  g_clear_object (&view.result);
+  g_clear_object (&view.cancellable);
+  g_clear_pointer (&view.loop, g_main_loop_unref);
+  g_free (view.url);
+  return status;
+}
+
 int
 discern_classify_main (int    argc,
                        char **argv)
@@ -412,6 +704,19 @@ discern_classify_main (int    argc,
     g_printerr ("discern-classify: %s\n", error->message);
     options_clear (&options);
     return EXIT_USAGE;
+  }
+
+  if (options.model_info) {
+    status = print_model_info (&options);
+    options_clear (&options);
+    return status;
+  }
+  if (options.download_model) {
+    status = download_model (&options);
+    if (status != EXIT_ALL_CLASSIFIED || options.inputs == NULL || options.inputs[0] == NULL) {
+      options_clear (&options);
+      return status;
+    }
   }
 
   if (!classifier_init (&classifier, &options, &error)) {

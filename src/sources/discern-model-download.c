@@ -584,12 +584,11 @@ chunk_read_cb (GObject      *source_object,
   /* The file's size is known, so a longer body is wrong, whatever the
    * server announced; nothing of it is kept. */
   if (download->offset + download->received + (goffset) size > download->limit) {
-    g_autofree char *limit = g_format_size (download->limit);
-
     remove_part (job);
     return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
-                                     "%s: the server sent more than the %s the file has; "
-                                     "the partial download was removed", job->url, limit));
+                                     "%s: the server sent more than the %" G_GOFFSET_FORMAT
+                                     " bytes the file has; the partial download was removed",
+                                     job->url, download->limit));
     return;
   }
 
@@ -743,13 +742,11 @@ response_cb (GObject      *source_object,
   }
   download->limit = job->expected >= 0 ? job->expected : UNKNOWN_SIZE_LIMIT;
   if (download->announced > download->limit) {
-    g_autofree char *announced = g_format_size (download->announced);
-    g_autofree char *limit = g_format_size (download->limit);
-
     remove_part (job);
     return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
-                                     "%s: the server announced %s, more than the %s the "
-                                     "file has", job->url, announced, limit));
+                                     "%s: the server announced %" G_GOFFSET_FORMAT " bytes, "
+                                     "more than the %" G_GOFFSET_FORMAT " the file has",
+                                     job->url, download->announced, download->limit));
     return;
   }
 
