@@ -83,7 +83,10 @@ _discern_model_set_idle_timeout_for_tests (guint milliseconds)
 static guint
 get_idle_timeout_ms (void)
 {
-  return idle_timeout_ms != 0 ? idle_timeout_ms : DISCERN_MODEL_DOWNLOAD_IDLE_SECONDS * 1000;
+  if (idle_timeout_ms != 0) {
+    return idle_timeout_ms;
+  }
+  return DISCERN_MODEL_DOWNLOAD_IDLE_SECONDS * 1000;
 }
 
 char *
@@ -100,7 +103,8 @@ discern_model_download_get_url (DiscernModelFileKind  kind,
     mirror = g_getenv ("DISCERN_MODEL_URL");
   }
   if (mirror == NULL || mirror[0] == '\0') {
-    return g_strdup (kind == DISCERN_MODEL_WEIGHTS ? DISCERN_WEIGHTS_URL : DISCERN_LABELS_URL);
+    return g_strdup (kind == DISCERN_MODEL_WEIGHTS
+                     ? DISCERN_WEIGHTS_URL : DISCERN_LABELS_URL);
   }
 
   base = g_strdup (mirror);
@@ -193,7 +197,7 @@ reset_watchdog (GTask *task)
   stop_watchdog (download);
   download->watchdog = g_timeout_source_new (get_idle_timeout_ms ());
   g_source_set_callback (download->watchdog, watchdog_fired_cb, download, NULL);
-  g_source_set_static_name (download->watchdog, "[discern] model download watchdog");
+  g_source_set_static_name (download->watchdog, "[discern] download watchdog");
   g_source_attach (download->watchdog, g_task_get_context (task));
 }
 
@@ -239,6 +243,26 @@ return_error (GTask  *task,
   g_task_return_error (task, error);
 }
 
+static void return_new_error (GTask              *task,
+                              DiscernSourceError  code,
+                              const char         *format,
+                              ...) G_GNUC_PRINTF (3, 4);
+
+static void
+return_new_error (GTask              *task,
+                  DiscernSourceError  code,
+                  const char         *format,
+                  ...)
+{
+  va_list args;
+  GError *error;
+
+  va_start (args, format);
+  error = g_error_new_valist (DISCERN_SOURCE_ERROR, code, format, args);
+  va_end (args);
+  return_error (task, error);
+}
+
 /* Errors of the network side: the caller's cancel, the watchdog, or the
  * connection, named by the URL. `during` says what was going on. */
 static void
@@ -278,14 +302,15 @@ return_file_error (GTask      *task,
   Download *download = g_task_get_task_data (task);
   g_autofree char *display = g_filename_display_name (path);
 
-  if (download->timed_out || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+  if (download->timed_out
+      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     return_network_error (task, cause, NULL);
     return;
   }
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
-    return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NO_SPACE,
-                                     "“%s”: the disk is full", display));
     g_error_free (cause);
+    return_new_error (task, DISCERN_SOURCE_ERROR_NO_SPACE,
+                      "“%s”: the disk is full", display);
     return;
   }
   g_prefix_error (&cause, "“%s”: ", display);
@@ -307,7 +332,8 @@ prepare (Download      *download,
 
   if (!g_file_make_directory_with_parents (dir, cancellable, &local_error)
       && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
-    g_propagate_prefixed_error (error, local_error, "“%s” could not be created: ", display);
+    g_propagate_prefixed_error (error, local_error, "“%s” could not be created: ",
+                                display);
     return FALSE;
   }
   g_clear_error (&local_error);
@@ -332,17 +358,19 @@ prepare (Download      *download,
 
   info = g_file_query_filesystem_info (dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
                                        cancellable, NULL);
-  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE)) {
+  if (info == NULL
+      || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE)) {
     return TRUE;
   }
-  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  free_bytes = g_file_info_get_attribute_uint64 (info,
+                                                 G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
   if ((guint64) needed > free_bytes) {
     g_autofree char *needed_text = g_format_size (needed);
     g_autofree char *free_text = g_format_size (free_bytes);
 
     g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NO_SPACE,
-                 "Not enough free space in “%s”: the model needs %s, only %s are free",
-                 display, needed_text, free_text);
+                 "Not enough free space in “%s”: the model needs %s, "
+                 "only %s are free", display, needed_text, free_text);
     return FALSE;
   }
 
@@ -427,12 +455,14 @@ verify_and_install (FileJob       *job,
     } else {
       g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_CHECKSUM,
                    "%s: the download does not match the published checksum "
-                   "(MD5 %s instead of %s) and was removed", job->url, md5, expected_md5);
+                   "(MD5 %s instead of %s) and was removed", job->url, md5,
+                   expected_md5);
     }
     return FALSE;
   }
 
-  if (!g_file_move (part, dest, G_FILE_COPY_OVERWRITE | G_FILE_COPY_NOFOLLOW_SYMLINKS,
+  if (!g_file_move (part, dest,
+                    G_FILE_COPY_OVERWRITE | G_FILE_COPY_NOFOLLOW_SYMLINKS,
                     NULL, NULL, NULL, error)) {
     g_prefix_error (error, "“%s”: ", job->dest);
     return FALSE;
@@ -490,7 +520,8 @@ verify_part (GTask *task)
   stop_watchdog (download);
   clear_transfer (download);
 
-  subtask = g_task_new (NULL, download->cancellable, verified_cb, g_object_ref (task));
+  subtask = g_task_new (NULL, download->cancellable, verified_cb,
+                        g_object_ref (task));
   g_task_set_source_tag (subtask, verify_part);
   g_task_set_task_data (subtask, current_job (download), NULL);
   g_task_run_in_thread (subtask, verify_thread);
@@ -506,7 +537,8 @@ part_closed_cb (GObject      *source_object,
   Download *download = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source_object), result, &error)) {
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source_object), result,
+                                     &error)) {
     return_file_error (task, error, current_job (download)->part);
     return;
   }
@@ -546,15 +578,16 @@ body_ended (GTask *task)
   if (download->announced >= 0 && in_part < download->announced) {
     g_autofree char *got = g_format_size (in_part);
 
-    return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NETWORK,
-                                     "%s: the connection ended after %s, before the "
-                                     "end of the file", job->url, got));
+    return_new_error (task, DISCERN_SOURCE_ERROR_NETWORK,
+                      "%s: the connection ended after %s, before the end of "
+                      "the file", job->url, got);
     return;
   }
 
   stop_watchdog (download);
-  g_output_stream_close_async (download->out, G_PRIORITY_DEFAULT, download->cancellable,
-                               part_closed_cb, g_object_ref (task));
+  g_output_stream_close_async (download->out, G_PRIORITY_DEFAULT,
+                               download->cancellable, part_closed_cb,
+                               g_object_ref (task));
 }
 
 static void
@@ -568,8 +601,9 @@ chunk_read_cb (GObject      *source_object,
   GError *error = NULL;
   gsize size;
 
-  download->chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source_object),
-                                                      result, &error);
+  download->chunk =
+    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source_object), result,
+                                      &error);
   if (download->chunk == NULL) {
     return_network_error (task, error, "the connection was lost");
     return;
@@ -585,10 +619,10 @@ chunk_read_cb (GObject      *source_object,
    * server announced; nothing of it is kept. */
   if (download->offset + download->received + (goffset) size > download->limit) {
     remove_part (job);
-    return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
-                                     "%s: the server sent more than the %" G_GOFFSET_FORMAT
-                                     " bytes the file has; the partial download was removed",
-                                     job->url, download->limit));
+    return_new_error (task, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                      "%s: the server sent more than the %" G_GOFFSET_FORMAT
+                      " bytes the file has; the partial download was removed",
+                      job->url, download->limit);
     return;
   }
 
@@ -604,8 +638,9 @@ read_next_chunk (GTask *task)
 {
   Download *download = g_task_get_task_data (task);
 
-  g_input_stream_read_bytes_async (download->body, CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   download->cancellable, chunk_read_cb, g_object_ref (task));
+  g_input_stream_read_bytes_async (download->body, CHUNK_SIZE,
+                                   G_PRIORITY_DEFAULT, download->cancellable,
+                                   chunk_read_cb, g_object_ref (task));
 }
 
 static void
@@ -629,7 +664,8 @@ part_opened_cb (GObject      *source_object,
   /* Starting over empties the part in place: a replace would write a
    * hidden temporary file that an interruption leaves unresumable. */
   if (!download->append
-      && !g_seekable_truncate (G_SEEKABLE (out), 0, download->cancellable, &error)) {
+      && !g_seekable_truncate (G_SEEKABLE (out), 0, download->cancellable,
+                               &error)) {
     return_file_error (task, error, job->part);
     return;
   }
@@ -645,11 +681,13 @@ return_http_error (GTask *task,
   Download *download = g_task_get_task_data (task);
   const char *reason = soup_message_get_reason_phrase (download->message);
 
-  return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_HTTP,
-                                   "%s: the server answered with HTTP %u%s%s",
-                                   current_job (download)->url, status,
-                                   reason != NULL && reason[0] != '\0' ? " " : "",
-                                   reason != NULL ? reason : ""));
+  if (reason == NULL) {
+    reason = "";
+  }
+  return_new_error (task, DISCERN_SOURCE_ERROR_HTTP,
+                    "%s: the server answered with HTTP %u%s%s",
+                    current_job (download)->url, status,
+                    reason[0] != '\0' ? " " : "", reason);
 }
 
 /* The server did not take up the range as asked (a wrong Content-Range,
@@ -663,8 +701,8 @@ start_over (GTask *task)
   if (download->started_over) {
     return FALSE;
   }
-  g_debug ("model: the server did not resume at %" G_GOFFSET_FORMAT "; starting over",
-           download->offset);
+  g_debug ("model: the server did not resume at %" G_GOFFSET_FORMAT
+           "; starting over", download->offset);
   download->started_over = TRUE;
   remove_part (current_job (download));
   download->offset = 0;
@@ -679,7 +717,8 @@ static gboolean
 accept_response (GTask *task)
 {
   Download *download = g_task_get_task_data (task);
-  SoupMessageHeaders *headers = soup_message_get_response_headers (download->message);
+  SoupMessageHeaders *headers =
+    soup_message_get_response_headers (download->message);
   guint status = soup_message_get_status (download->message);
   goffset start, end, total;
 
@@ -694,7 +733,8 @@ accept_response (GTask *task)
     }
     return TRUE;
   }
-  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && download->offset > 0) {
+  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE
+      && download->offset > 0) {
     if (!start_over (task)) {
       return_http_error (task, status);
     }
@@ -725,7 +765,8 @@ response_cb (GObject      *source_object,
   g_autoptr(GFile) part = NULL;
   GError *error = NULL;
 
-  download->body = soup_session_send_finish (SOUP_SESSION (source_object), result, &error);
+  download->body = soup_session_send_finish (SOUP_SESSION (source_object),
+                                             result, &error);
   if (download->body == NULL) {
     return_network_error (task, error, "the server could not be reached");
     return;
@@ -738,22 +779,24 @@ response_cb (GObject      *source_object,
   headers = soup_message_get_response_headers (download->message);
   download->announced = -1;
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH) {
-    download->announced = download->offset + soup_message_headers_get_content_length (headers);
+    download->announced = download->offset
+                          + soup_message_headers_get_content_length (headers);
   }
   download->limit = job->expected >= 0 ? job->expected : UNKNOWN_SIZE_LIMIT;
   if (download->announced > download->limit) {
     remove_part (job);
-    return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
-                                     "%s: the server announced %" G_GOFFSET_FORMAT " bytes, "
-                                     "more than the %" G_GOFFSET_FORMAT " the file has",
-                                     job->url, download->announced, download->limit));
+    return_new_error (task, DISCERN_SOURCE_ERROR_TOO_LARGE,
+                      "%s: the server announced %" G_GOFFSET_FORMAT " bytes, "
+                      "more than the %" G_GOFFSET_FORMAT " the file has",
+                      job->url, download->announced, download->limit);
     return;
   }
 
   report_progress (download);
   part = g_file_new_for_path (job->part);
   g_file_append_to_async (part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                          download->cancellable, part_opened_cb, g_object_ref (task));
+                          download->cancellable, part_opened_cb,
+                          g_object_ref (task));
 }
 
 static void
@@ -767,8 +810,8 @@ send_request (GTask *task)
   if (uri == NULL || g_uri_get_host (uri) == NULL
       || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
           && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
-    return_error (task, g_error_new (DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_BAD_URL,
-                                     "%s: not an http or https URL", job->url));
+    return_new_error (task, DISCERN_SOURCE_ERROR_BAD_URL,
+                      "%s: not an http or https URL", job->url);
     return;
   }
 
@@ -777,11 +820,14 @@ send_request (GTask *task)
   /* The part holds the file's own bytes, so ask for them unencoded. */
   soup_message_disable_feature (download->message, SOUP_TYPE_CONTENT_DECODER);
   if (download->offset > 0) {
-    soup_message_headers_set_range (soup_message_get_request_headers (download->message),
-                                    download->offset, -1);
+    SoupMessageHeaders *headers =
+      soup_message_get_request_headers (download->message);
+
+    soup_message_headers_set_range (headers, download->offset, -1);
   }
 
-  g_debug ("model: GET %s from byte %" G_GOFFSET_FORMAT, job->url, download->offset);
+  g_debug ("model: GET %s from byte %" G_GOFFSET_FORMAT, job->url,
+           download->offset);
   reset_watchdog (task);
   soup_session_send_async (download->session, download->message, G_PRIORITY_DEFAULT,
                            download->cancellable, response_cb, g_object_ref (task));
@@ -820,7 +866,8 @@ start_file (GTask *task)
 static SoupSession *
 make_session (void)
 {
-  return soup_session_new_with_options ("user-agent", "Discern/" PACKAGE_VERSION " ",
+  return soup_session_new_with_options ("user-agent",
+                                        "Discern/" PACKAGE_VERSION " ",
                                         "timeout", SESSION_TIMEOUT_SECONDS,
                                         NULL);
 }
@@ -863,7 +910,8 @@ discern_model_download_async (SoupSession              *session,
     job->kind = kind;
     job->url = discern_model_download_get_url (kind, mirror);
     job->dest = g_build_filename (download->dest_dir,
-                                  discern_model_file_kind_get_file_name (kind), NULL);
+                                  discern_model_file_kind_get_file_name (kind),
+                                  NULL);
     job->part = g_strconcat (job->dest, ".part", NULL);
     job->expected = _discern_model_expected_size (kind);
     g_ptr_array_add (download->jobs, job);
@@ -877,13 +925,14 @@ discern_model_download_async (SoupSession              *session,
 
   if (cancellable != NULL) {
     download->caller_cancellable = g_object_ref (cancellable);
-    download->cancelled_id = g_cancellable_connect (cancellable,
-                                                    G_CALLBACK (caller_cancelled_cb),
-                                                    g_object_ref (download->cancellable),
-                                                    g_object_unref);
+    download->cancelled_id =
+      g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                             g_object_ref (download->cancellable),
+                             g_object_unref);
   }
 
-  subtask = g_task_new (NULL, download->cancellable, prepared_cb, g_object_ref (task));
+  subtask = g_task_new (NULL, download->cancellable, prepared_cb,
+                        g_object_ref (task));
   g_task_set_source_tag (subtask, prepare);
   g_task_set_task_data (subtask, download, NULL);
   g_task_run_in_thread (subtask, prepare_thread);

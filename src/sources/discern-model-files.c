@@ -47,7 +47,8 @@ discern_model_file_kind_get_file_name (DiscernModelFileKind kind)
 {
   g_return_val_if_fail (kind < DISCERN_MODEL_N_FILES, NULL);
 
-  return kind == DISCERN_MODEL_WEIGHTS ? DISCERN_WEIGHTS_FILE_NAME : DISCERN_LABELS_FILE_NAME;
+  return kind == DISCERN_MODEL_WEIGHTS
+         ? DISCERN_WEIGHTS_FILE_NAME : DISCERN_LABELS_FILE_NAME;
 }
 
 const char *
@@ -179,7 +180,8 @@ _discern_model_hash_file (const char    *path,
 static char *
 cache_file_path (void)
 {
-  return g_build_filename (g_get_user_cache_dir (), "discern", "verified.ini", NULL);
+  return g_build_filename (g_get_user_cache_dir (), "discern", "verified.ini",
+                           NULL);
 }
 
 static char *
@@ -222,7 +224,8 @@ cache_lookup (const char      *path,
     return NULL;
   }
   if (g_key_file_get_int64 (keys, group, "size", NULL) != stamp->size
-      || g_key_file_get_int64 (keys, group, "mtime-usec", NULL) != stamp->mtime_usec) {
+      || g_key_file_get_int64 (keys, group, "mtime-usec", NULL)
+         != stamp->mtime_usec) {
     return NULL;
   }
 
@@ -331,10 +334,13 @@ inspect_file (DiscernModelFile  *file,
   file->named = named;
   if (matches) {
     file->state = DISCERN_MODEL_FILE_VERIFIED;
+  } else if (named) {
+    file->state = DISCERN_MODEL_FILE_UNVERIFIED;
   } else {
-    file->state = named ? DISCERN_MODEL_FILE_UNVERIFIED : DISCERN_MODEL_FILE_DAMAGED;
+    file->state = DISCERN_MODEL_FILE_DAMAGED;
   }
-  g_debug ("model: %s: %s", path, matches ? "verified" : "differs from Keras' file");
+  g_debug ("model: %s: %s", path,
+           matches ? "verified" : "differs from Keras' file");
   return TRUE;
 }
 
@@ -347,7 +353,8 @@ _discern_model_is_verified (DiscernModelFileKind  kind,
   FileStamp stamp;
   gboolean verified;
 
-  if (!stamp_file (path, &stamp, cancellable, NULL) || stamp.type != G_FILE_TYPE_REGULAR) {
+  if (!stamp_file (path, &stamp, cancellable, NULL)
+      || stamp.type != G_FILE_TYPE_REGULAR) {
     return FALSE;
   }
   verified = inspect_file (&file, path, &stamp, FALSE, cancellable, NULL)
@@ -400,7 +407,8 @@ search_file (DiscernModelFile  *file,
         || !stamp_file (path, &stamp, cancellable, NULL)) {
       continue;
     }
-    if (!inspect_file (&candidate, path, &stamp, i < n_named_dirs, cancellable, error)) {
+    if (!inspect_file (&candidate, path, &stamp, i < n_named_dirs, cancellable,
+                       error)) {
       model_file_clear (&damaged);
       return FALSE;
     }
@@ -437,7 +445,8 @@ collect_dirs (const char *model_dir,
   }
   *n_named = dirs->len;
   g_ptr_array_add (dirs, discern_model_files_get_default_dir ());
-  g_ptr_array_add (dirs, g_build_filename (g_get_home_dir (), ".keras", "models", NULL));
+  g_ptr_array_add (dirs, g_build_filename (g_get_home_dir (), ".keras", "models",
+                                           NULL));
 
   return dirs;
 }
@@ -481,7 +490,8 @@ discern_model_files_check (const char    *model_dir,
   const char *named_paths[] = { weights_path, labels_path };
   guint n_named_dirs;
 
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   dirs = collect_dirs (model_dir, &n_named_dirs);

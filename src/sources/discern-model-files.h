@@ -36,25 +36,30 @@ typedef enum {
 typedef enum {
   DISCERN_MODEL_NEEDS_WEIGHTS = 1 << DISCERN_MODEL_WEIGHTS,
   DISCERN_MODEL_NEEDS_LABELS  = 1 << DISCERN_MODEL_LABELS,
-  DISCERN_MODEL_NEEDS_ALL     = DISCERN_MODEL_NEEDS_WEIGHTS | DISCERN_MODEL_NEEDS_LABELS,
+  DISCERN_MODEL_NEEDS_ALL     = DISCERN_MODEL_NEEDS_WEIGHTS
+                                | DISCERN_MODEL_NEEDS_LABELS,
 } DiscernModelNeeds;
 
+/* UNVERIFIED: differs from Keras' file but the user named it, so it is
+ * used, with a warning. DAMAGED: differs and lies in a default folder, so
+ * it is to be downloaded again. */
 typedef enum {
   DISCERN_MODEL_FILE_MISSING,     /* in none of the places searched */
   DISCERN_MODEL_FILE_VERIFIED,    /* Keras' size and MD5 */
-  DISCERN_MODEL_FILE_UNVERIFIED,  /* differs, but the user named it: used, with a warning */
-  DISCERN_MODEL_FILE_DAMAGED,     /* differs, in a default place: to be downloaded again */
+  DISCERN_MODEL_FILE_UNVERIFIED,
+  DISCERN_MODEL_FILE_DAMAGED,
 } DiscernModelFileState;
 
+/* `md5` is lower-case hex, NULL when MISSING or when the size alone showed
+ * that the file differs. `named`: the user named it, as a file or folder
+ * from the preferences or the command line, or by $DISCERN_MODEL_DIR. */
 typedef struct {
   DiscernModelFileKind   kind;
   DiscernModelFileState  state;
   char                  *path;   /* NULL when MISSING */
   goffset                size;   /* bytes; -1 when MISSING */
-  char                  *md5;    /* lower-case hex; NULL when MISSING or when the size
-                                  * alone showed that the file differs */
-  gboolean               named;  /* named by the user: a file or folder from the
-                                  * preferences or the command line, or $DISCERN_MODEL_DIR */
+  char                  *md5;
+  gboolean               named;
 } DiscernModelFile;
 
 /* The outcome of a check: a file per kind, and the folders looked in. */
@@ -69,10 +74,10 @@ const char *discern_model_file_kind_get_file_name (DiscernModelFileKind kind);
 /* The folders searched, in order: `model_dir` (the preferences' folder, may
  * be NULL), $DISCERN_MODEL_DIR, the user data folder
  * (~/.local/share/discern/models) and Keras' cache (~/.keras/models). */
-GPtrArray  *discern_model_files_search_dirs       (const char *model_dir);
+GPtrArray  *discern_model_files_search_dirs     (const char *model_dir);
 
 /* Where downloads go by default: ~/.local/share/discern/models. */
-char       *discern_model_files_get_default_dir   (void);
+char       *discern_model_files_get_default_dir (void);
 
 /* Finds each file and checks its size and MD5. `weights_path` and
  * `labels_path` are files the user named (may be NULL); otherwise each file
@@ -89,29 +94,34 @@ char       *discern_model_files_get_default_dir   (void);
  * Returns NULL only when a named file does not exist or cannot be read
  * (DISCERN_SOURCE_ERROR, the path prefixed) or when cancelled. Missing and
  * damaged files are states in the result, not errors. */
-DiscernModelFiles *discern_model_files_check        (const char           *model_dir,
-                                                     const char           *weights_path,
-                                                     const char           *labels_path,
-                                                     GCancellable         *cancellable,
-                                                     GError              **error);
-void               discern_model_files_check_async  (const char           *model_dir,
-                                                     const char           *weights_path,
-                                                     const char           *labels_path,
-                                                     GCancellable         *cancellable,
-                                                     GAsyncReadyCallback   callback,
-                                                     gpointer              user_data);
-DiscernModelFiles *discern_model_files_check_finish (GAsyncResult         *result,
-                                                     GError              **error);
+DiscernModelFiles *
+discern_model_files_check        (const char           *model_dir,
+                                  const char           *weights_path,
+                                  const char           *labels_path,
+                                  GCancellable         *cancellable,
+                                  GError              **error);
+void
+discern_model_files_check_async  (const char           *model_dir,
+                                  const char           *weights_path,
+                                  const char           *labels_path,
+                                  GCancellable         *cancellable,
+                                  GAsyncReadyCallback   callback,
+                                  gpointer              user_data);
+DiscernModelFiles *
+discern_model_files_check_finish (GAsyncResult         *result,
+                                  GError              **error);
 
-DiscernModelNeeds  discern_model_files_get_needs    (const DiscernModelFiles *files);
+DiscernModelNeeds
+discern_model_files_get_needs    (const DiscernModelFiles *files);
 
 /* FALSE with DISCERN_SOURCE_ERROR_MODEL_MISSING when something has to be
  * downloaded; the message says which files are missing or damaged, where
  * they were looked for and where they come from. */
-gboolean           discern_model_files_ensure_usable (const DiscernModelFiles  *files,
-                                                      GError                  **error);
+gboolean
+discern_model_files_ensure_usable (const DiscernModelFiles  *files,
+                                   GError                  **error);
 
-void               discern_model_files_free          (DiscernModelFiles *files);
+void discern_model_files_free (DiscernModelFiles *files);
 
 /* The quick lookup without any checking: the explicit path if given (it
  * must exist), else the first search folder holding the file. On failure

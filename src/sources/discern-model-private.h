@@ -38,10 +38,10 @@ void        _discern_model_remember      (const char    *path,
  * NULL restores Keras' values); the hash count tells whether a check read
  * a file or trusted the cache; the idle timeout replaces the 30 s after
  * which a download with no incoming data is given up (0 restores it). */
-void        _discern_model_set_expected_for_tests      (DiscernModelFileKind  kind,
-                                                        const char           *md5,
-                                                        goffset               size);
-guint       _discern_model_get_hash_count_for_tests    (void);
-void        _discern_model_set_idle_timeout_for_tests  (guint                 milliseconds);
+void  _discern_model_set_expected_for_tests     (DiscernModelFileKind  kind,
+                                                const char           *md5,
+                                                goffset               size);
+guint _discern_model_get_hash_count_for_tests   (void);
+void  _discern_model_set_idle_timeout_for_tests (guint milliseconds);
 
 G_END_DECLS
