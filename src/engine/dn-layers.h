@@ -31,7 +31,9 @@ gsize dn_conv3x3_min_scratch (int width,
  *   kernel  (3, 3, c_in, c_out)   Keras' layout, used as-is
  *   bias    (c_out)
  *   scratch (scratch_floats), at least dn_conv3x3_min_scratch()
- * `out` and `in` must not overlap. */
+ * `out` and `in` must not overlap. Copying into the scratch is shared with
+ * helper threads (as many as OpenBLAS uses, minus one), started on first
+ * use; calls from several threads at once are safe with separate buffers. */
 void dn_conv3x3_forward   (float       *out,
                            const float *in,
                            const float *kernel,
