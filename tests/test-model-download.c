@@ -659,6 +659,10 @@ test_resume (void)
   kept = file_size (part);
   g_assert_cmpint (kept, >, 0);
   g_assert_cmpint (kept, <=, DROP_AFTER);
+  g_assert_cmpint (discern_model_download_get_partial_size (DISCERN_MODEL_NEEDS_ALL, NULL),
+                   ==, kept);
+  g_assert_cmpint (discern_model_download_get_partial_size (DISCERN_MODEL_NEEDS_LABELS,
+                                                            NULL), ==, 0);
 
   g_assert_true (run_download (&resumed, "drop", DISCERN_MODEL_NEEDS_WEIGHTS, &error));
   g_assert_no_error (error);

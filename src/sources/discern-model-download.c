@@ -127,6 +127,28 @@ discern_model_download_get_size (DiscernModelNeeds needs)
   return size;
 }
 
+goffset
+discern_model_download_get_partial_size (DiscernModelNeeds  needs,
+                                         const char        *dest_dir)
+{
+  g_autofree char *default_dir = discern_model_files_get_default_dir ();
+  goffset size = 0;
+
+  for (int kind = 0; kind < DISCERN_MODEL_N_FILES; kind++) {
+    const char *name = discern_model_file_kind_get_file_name (kind);
+    g_autofree char *part_name = g_strconcat (name, ".part", NULL);
+    g_autofree char *part = g_build_filename (dest_dir != NULL ? dest_dir
+                                                               : default_dir,
+                                              part_name, NULL);
+    GStatBuf part_stat;
+
+    if ((needs & (1 << kind)) && g_stat (part, &part_stat) == 0) {
+      size += part_stat.st_size;
+    }
+  }
+  return size;
+}
+
 static void
 file_job_free (FileJob *job)
 {

@@ -24,6 +24,11 @@ char    *discern_model_download_get_url  (DiscernModelFileKind  kind,
 /* The bytes `needs` stands for, to tell the user how much is coming. */
 goffset  discern_model_download_get_size (DiscernModelNeeds     needs);
 
+/* The bytes of `needs` that an interrupted download left in .part files
+ * in `dest_dir` (NULL: the default folder), which the next one resumes. */
+goffset  discern_model_download_get_partial_size (DiscernModelNeeds  needs,
+                                                  const char        *dest_dir);
+
 typedef struct {
   DiscernModelFileKind  kind;      /* the file being fetched now */
   const char           *url;
