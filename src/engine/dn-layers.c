@@ -290,7 +290,8 @@ run_tile_part (gpointer data,
 }
 
 /* The helper threads, started on first use and kept for the life of the
- * process; NULL when OpenBLAS runs single-threaded. */
+ * process; NULL when OpenBLAS runs single-threaded or they could not all
+ * be started (a part pushed to a pool without threads would never run). */
 static GThreadPool *
 get_tile_helpers (void)
 {
@@ -299,10 +300,16 @@ get_tile_helpers (void)
 
   if (g_once_init_enter (&initialised)) {
     int threads = CLAMP (openblas_get_num_threads (), 1, MAX_TILE_PARTS);
+    g_autoptr (GError) error = NULL;
 
     if (threads > 1) {
       helpers = g_thread_pool_new (run_tile_part, NULL, threads - 1, TRUE,
-                                   NULL);
+                                   &error);
+    }
+    if (error != NULL) {
+      g_debug ("layers: im2col stays on one thread: %s", error->message);
+      g_thread_pool_free (helpers, TRUE, FALSE);
+      helpers = NULL;
     }
     g_once_init_leave (&initialised, 1);
   }
