@@ -463,12 +463,12 @@ write_tensor (hid_t             group,
 }
 
 static gboolean
-write_layer (hid_t             file,
+write_layer (hid_t             root,
              const H5wLayer   *layer,
              const H5wOptions *options,
              float            *slab)
 {
-  g_auto(H5wHandle) group = H5Gcreate2 (file, layer->name, H5P_DEFAULT, H5P_DEFAULT,
+  g_auto(H5wHandle) group = H5Gcreate2 (root, layer->name, H5P_DEFAULT, H5P_DEFAULT,
                                         H5P_DEFAULT);
   g_autofree char *kernel_name = NULL;
   g_autofree char *bias_name = NULL;
@@ -496,20 +496,22 @@ write_layer (hid_t             file,
 }
 
 static gboolean
-write_input_layer (hid_t file)
+write_input_layer (hid_t root)
 {
-  g_auto(H5wHandle) group = H5Gcreate2 (file, "input_1", H5P_DEFAULT, H5P_DEFAULT,
+  g_auto(H5wHandle) group = H5Gcreate2 (root, "input_1", H5P_DEFAULT, H5P_DEFAULT,
                                         H5P_DEFAULT);
 
   return group >= 0 && write_string_list (group, "weight_names", NULL, 0, FALSE);
 }
 
 static gboolean
-write_root_attributes (hid_t             file,
+write_root_attributes (hid_t             root,
                        const H5wModel   *model,
                        const H5wOptions *options)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  const char **strings;
+  guint half;
 
   if (options->input_layer) {
     g_ptr_array_add (names, (gpointer) "input_1");
@@ -517,10 +519,20 @@ write_root_attributes (hid_t             file,
   for (guint i = 0; i < model->n_layers; i++) {
     g_ptr_array_add (names, model->layers[i].name);
   }
-  return write_string_list (file, "layer_names", (const char **) names->pdata, names->len,
-                            options->vlen_strings) &&
-         write_string (file, "backend", "tensorflow") &&
-         write_string (file, "keras_version", "2.1.5");
+  strings = (const char **) names->pdata;
+  half = names->len / 2;
+  if (options->split_lists) {
+    if (!write_string_list (root, "layer_names0", strings, half, options->vlen_strings) ||
+        !write_string_list (root, "layer_names1", strings + half, names->len - half,
+                            options->vlen_strings)) {
+      return FALSE;
+    }
+  } else if (!write_string_list (root, "layer_names", strings, names->len,
+                                 options->vlen_strings)) {
+    return FALSE;
+  }
+  return write_string (root, "backend", "tensorflow") &&
+         write_string (root, "keras_version", "2.1.5");
 }
 
 gboolean
@@ -532,6 +544,7 @@ h5w_model_write (const H5wModel    *model,
   static const H5wOptions defaults = { 0 };
   g_auto(H5wHandle) fcpl = H5Pcreate (H5P_FILE_CREATE);
   g_auto(H5wHandle) file = H5I_INVALID_HID;
+  g_auto(H5wHandle) root = H5I_INVALID_HID;
   g_autofree float *slab = NULL;
   hid_t closing;
 
@@ -550,16 +563,22 @@ h5w_model_write (const H5wModel    *model,
   if (file < 0) {
     return h5_failed (error, path, "create the file");
   }
-  if (options->input_layer && !write_input_layer (file)) {
+  root = options->model_weights
+         ? H5Gcreate2 (file, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+         : H5Gopen2 (file, "/", H5P_DEFAULT);
+  if (root < 0) {
+    return h5_failed (error, path, "create the root group");
+  }
+  if (options->input_layer && !write_input_layer (root)) {
     return h5_failed (error, path, "write the input_1 layer");
   }
-  if (!write_root_attributes (file, model, options)) {
+  if (!write_root_attributes (root, model, options)) {
     return h5_failed (error, path, "write the root attributes");
   }
 
   slab = g_new (float, SLAB_FLOATS);
   for (guint i = 0; i < model->n_layers; i++) {
-    if (!write_layer (file, &model->layers[i], options, slab)) {
+    if (!write_layer (root, &model->layers[i], options, slab)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "“%s”: HDF5 could not write layer “%s”", path, model->layers[i].name);
       return FALSE;
@@ -567,6 +586,8 @@ h5w_model_write (const H5wModel    *model,
   }
 
   /* Close explicitly: this is where the last data reaches the disk. */
+  H5Gclose (root);
+  root = H5I_INVALID_HID;
   closing = file;
   file = H5I_INVALID_HID;
   if (H5Fclose (closing) < 0) {

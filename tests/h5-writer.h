@@ -55,6 +55,9 @@ typedef struct {
   gboolean   input_layer;   /* list an "input_1" layer without weights first */
   gboolean   vlen_strings;  /* variable-length strings for the name lists */
   gboolean   userblock;     /* a 512-byte user block before the HDF5 data */
+  gboolean   model_weights; /* below a "model_weights" group, as model.save() */
+  gboolean   split_lists;   /* layer_names as layer_names0 and layer_names1, as
+                             * Keras does for lists too big for one attribute */
 } H5wOptions;
 
 /* A weight tensor. `data` is NULL until filled; a file written from a

@@ -377,6 +377,10 @@ static const SmallCase small_cases[] = {
                     TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
   { "no-map", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE },
     DN_NETWORK_LOAD_NO_MAP, ALL_READ },
+  { "model-save-layout", { H5W_NAMING_NEW, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE,
+                           FALSE, FALSE, TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
+  { "split-layer-names", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE,
+                           FALSE, FALSE, FALSE, TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
 };
 
 static void

@@ -264,40 +264,33 @@ open_hdf5 (Loader  *loader,
 
 /* Step 2: the layer list. */
 
-/* Reads a string attribute holding a list (fixed- or variable-length
- * strings). An empty attribute of any type is an empty list, which is what
- * Keras writes for layers without weights. Returns NULL with `error` set on
- * anything else. */
-static char **
-read_string_list (const Loader  *loader,
-                  hid_t          object,
-                  const char    *attribute_name,
-                  const char    *owner,
-                  GError       **error)
+/* Appends the strings of an attribute holding a list (fixed- or
+ * variable-length strings) to `list`. An empty attribute of any type is an
+ * empty list, which is what Keras writes for layers without weights. */
+static gboolean
+append_strings (const Loader  *loader,
+                GPtrArray     *list,
+                hid_t          object,
+                const char    *attribute_name,
+                const char    *owner,
+                GError       **error)
 {
   g_auto(DnH5Handle) attribute = H5Aopen (object, attribute_name, H5P_DEFAULT);
   g_auto(DnH5Handle) space = H5I_INVALID_HID;
   g_auto(DnH5Handle) type = H5I_INVALID_HID;
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
   hssize_t n_points;
 
-  if (attribute < 0) {
-    load_error (error, loader, DN_ERROR_FORMAT, "%s has no “%s” attribute; not a Keras "
-                "weight file", owner, attribute_name);
-    return NULL;
-  }
-  space = H5Aget_space (attribute);
-  type = H5Aget_type (attribute);
+  space = attribute >= 0 ? H5Aget_space (attribute) : H5I_INVALID_HID;
+  type = attribute >= 0 ? H5Aget_type (attribute) : H5I_INVALID_HID;
   n_points = space >= 0 ? H5Sget_simple_extent_npoints (space) : -1;
   if (n_points == 0) {
-    g_ptr_array_add (list, NULL);
-    return (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    return TRUE;
   }
   if (n_points < 0 || n_points > MAX_LIST_LENGTH || H5Sget_simple_extent_ndims (space) > 1 ||
       type < 0 || H5Tget_class (type) != H5T_STRING) {
     load_error (error, loader, DN_ERROR_FORMAT,
                 "attribute “%s” of %s is not a list of strings", attribute_name, owner);
-    return NULL;
+    return FALSE;
   }
 
   if (H5Tis_variable_str (type) > 0) {
@@ -315,7 +308,7 @@ read_string_list (const Loader  *loader,
     if (status < 0) {
       load_error (error, loader, DN_ERROR_FORMAT,
                   "attribute “%s” of %s cannot be read", attribute_name, owner);
-      return NULL;
+      return FALSE;
     }
   } else {
     gsize width = H5Tget_size (type);
@@ -325,13 +318,13 @@ read_string_list (const Loader  *loader,
       load_error (error, loader, DN_ERROR_FORMAT,
                   "attribute “%s” of %s has strings of %" G_GSIZE_FORMAT " bytes",
                   attribute_name, owner, width);
-      return NULL;
+      return FALSE;
     }
     values = g_malloc0 (width * (gsize) n_points);
     if (H5Aread (attribute, type, values) < 0) {
       load_error (error, loader, DN_ERROR_FORMAT,
                   "attribute “%s” of %s cannot be read", attribute_name, owner);
-      return NULL;
+      return FALSE;
     }
     for (hssize_t i = 0; i < n_points; i++) {
       char *value = g_strndup (values + (gsize) i * width, width);
@@ -351,6 +344,56 @@ read_string_list (const Loader  *loader,
       list->pdata[i] = valid;
     }
   }
+  return TRUE;
+}
+
+/* Whether `object` has the list `name`, whole or split (see below). */
+static gboolean
+has_string_list (hid_t       object,
+                 const char *name)
+{
+  g_autofree char *first_part = g_strconcat (name, "0", NULL);
+
+  return H5Aexists (object, name) > 0 || H5Aexists (object, first_part) > 0;
+}
+
+/* Reads the list of strings `name` of `object`. Keras splits a list too big
+ * for an object header into attributes `name0`, `name1`, ... Returns NULL
+ * with `error` set on failure. */
+static char **
+read_string_list (const Loader  *loader,
+                  hid_t          object,
+                  const char    *name,
+                  const char    *owner,
+                  GError       **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+
+  if (H5Aexists (object, name) > 0) {
+    if (!append_strings (loader, list, object, name, owner, error)) {
+      return NULL;
+    }
+  } else if (has_string_list (object, name)) {
+    for (guint part = 0; ; part++) {
+      g_autofree char *part_name = g_strdup_printf ("%s%u", name, part);
+
+      if (H5Aexists (object, part_name) <= 0) {
+        break;
+      }
+      if (list->len > MAX_LIST_LENGTH) {
+        load_error (error, loader, DN_ERROR_FORMAT,
+                    "attribute “%s” of %s makes the list too long", part_name, owner);
+        return NULL;
+      }
+      if (!append_strings (loader, list, object, part_name, owner, error)) {
+        return NULL;
+      }
+    }
+  } else {
+    load_error (error, loader, DN_ERROR_FORMAT,
+                "%s has no “%s” attribute; not a Keras weight file", owner, name);
+    return NULL;
+  }
   g_ptr_array_add (list, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
 }
@@ -361,11 +404,11 @@ static gboolean
 find_root (Loader  *loader,
            GError **error)
 {
-  if (H5Aexists (loader->file, "layer_names") > 0) {
+  if (has_string_list (loader->file, "layer_names")) {
     loader->root = H5Gopen2 (loader->file, "/", H5P_DEFAULT);
   } else if (H5Lexists (loader->file, "model_weights", H5P_DEFAULT) > 0) {
     loader->root = H5Gopen2 (loader->file, "model_weights", H5P_DEFAULT);
-    if (loader->root >= 0 && H5Aexists (loader->root, "layer_names") <= 0) {
+    if (loader->root >= 0 && !has_string_list (loader->root, "layer_names")) {
       H5Gclose (loader->root);
       loader->root = H5I_INVALID_HID;
     }
