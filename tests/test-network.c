@@ -53,6 +53,7 @@ static const H5wLayerSpec small_layers[] = {
 };
 #define SMALL_INPUT_SIZE 12
 #define SMALL_CLASSES 10
+#define SMALL_INPUT_FLOATS (SMALL_INPUT_SIZE * SMALL_INPUT_SIZE * 3)
 
 /* Without dense layers the input is 224x224 and the output a feature map. */
 static const H5wLayerSpec features_layers[] = {
@@ -123,6 +124,14 @@ write_model (const Fixture      *fixture,
   h5w_model_write (model, fixture->path, options, &error);
   g_assert_no_error (error);
   return model;
+}
+
+static H5wModel *
+write_small (const Fixture    *fixture,
+             const H5wOptions *options)
+{
+  return write_model (fixture, small_layers, G_N_ELEMENTS (small_layers),
+                      SMALL_INPUT_SIZE, options);
 }
 
 /* Compares `got` with `expected` (see TOLERANCE for the metric), prints the
@@ -361,26 +370,36 @@ typedef struct {
 } SmallCase;
 
 static const SmallCase small_cases[] = {
-  { "old-naming", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE },
+  { "old-naming",
+    { .naming = H5W_NAMING_OLD, .input_layer = TRUE },
     DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
-  { "new-naming", { H5W_NAMING_NEW, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, FALSE, TRUE },
+  { "new-naming",
+    { .naming = H5W_NAMING_NEW, .vlen_strings = TRUE },
     DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
-  { "chunked-compressed", { H5W_NAMING_OLD, H5W_STORAGE_CHUNKED, H5W_DTYPE_F32LE, TRUE },
+  { "chunked-compressed",
+    { .storage = H5W_STORAGE_CHUNKED, .input_layer = TRUE },
     DN_NETWORK_LOAD_DEFAULT, ALL_READ },
-  { "new-naming-chunked", { H5W_NAMING_NEW, H5W_STORAGE_CHUNKED, H5W_DTYPE_F32LE },
+  { "new-naming-chunked",
+    { .naming = H5W_NAMING_NEW, .storage = H5W_STORAGE_CHUNKED },
     DN_NETWORK_LOAD_DEFAULT, ALL_READ },
-  { "big-endian", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32BE },
+  { "big-endian",
+    { .dtype = H5W_DTYPE_F32BE },
     DN_NETWORK_LOAD_DEFAULT, ALL_READ },
-  { "float64", { H5W_NAMING_NEW, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F64LE },
+  { "float64",
+    { .naming = H5W_NAMING_NEW, .dtype = H5W_DTYPE_F64LE },
     DN_NETWORK_LOAD_DEFAULT, ALL_READ },
-  { "user-block", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE, FALSE,
-                    TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
-  { "no-map", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE },
+  { "user-block",
+    { .input_layer = TRUE, .userblock = TRUE },
+    DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
+  { "no-map",
+    { .input_layer = TRUE },
     DN_NETWORK_LOAD_NO_MAP, ALL_READ },
-  { "model-save-layout", { H5W_NAMING_NEW, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE,
-                           FALSE, FALSE, TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
-  { "split-layer-names", { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE,
-                           FALSE, FALSE, FALSE, TRUE }, DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
+  { "model-save-layout",
+    { .naming = H5W_NAMING_NEW, .input_layer = TRUE, .model_weights = TRUE },
+    DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
+  { "split-layer-names",
+    { .input_layer = TRUE, .split_lists = TRUE },
+    DN_NETWORK_LOAD_DEFAULT, ALL_MAPPED },
 };
 
 static void
@@ -389,13 +408,11 @@ test_small (Fixture       *fixture,
 {
   const SmallCase *test = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(H5wModel) model = write_model (fixture, small_layers,
-                                           G_N_ELEMENTS (small_layers), SMALL_INPUT_SIZE,
-                                           &test->options);
-  g_autoptr(DnNetwork) network = dn_network_load_with_flags (fixture->path, test->flags,
-                                                             &error);
+  g_autoptr(H5wModel) model = write_small (fixture, &test->options);
+  g_autoptr(DnNetwork) network = NULL;
   gsize bytes = 4 * h5w_model_n_parameters (model);
 
+  network = dn_network_load_with_flags (fixture->path, test->flags, &error);
   g_assert_no_error (error);
   check_layers (network, model);
   g_assert_cmpint (dn_network_get_n_classes (network), ==, SMALL_CLASSES);
@@ -417,11 +434,9 @@ test_small_discriminates (Fixture       *fixture,
                           gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(H5wModel) model = write_model (fixture, small_layers,
-                                           G_N_ELEMENTS (small_layers), SMALL_INPUT_SIZE,
-                                           NULL);
+  g_autoptr(H5wModel) model = write_small (fixture, NULL);
   g_autoptr(DnNetwork) network = dn_network_load (fixture->path, &error);
-  g_autofree float *input = random_input (SMALL_INPUT_SIZE * SMALL_INPUT_SIZE * 3, SEED);
+  g_autofree float *input = random_input (SMALL_INPUT_FLOATS, SEED);
   float probabilities[SMALL_CLASSES];
   float lowest = 1, highest = 0;
 
@@ -483,11 +498,9 @@ test_timer (Fixture       *fixture,
             gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(H5wModel) model = write_model (fixture, small_layers,
-                                           G_N_ELEMENTS (small_layers), SMALL_INPUT_SIZE,
-                                           NULL);
+  g_autoptr(H5wModel) model = write_small (fixture, NULL);
   g_autoptr(DnNetwork) network = dn_network_load (fixture->path, &error);
-  g_autofree float *input = random_input (SMALL_INPUT_SIZE * SMALL_INPUT_SIZE * 3, SEED);
+  g_autofree float *input = random_input (SMALL_INPUT_FLOATS, SEED);
   float probabilities[SMALL_CLASSES];
   TimerLog log = { NULL, 0, 0, TRUE, TRUE };
 
@@ -505,13 +518,11 @@ test_cancel (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(H5wModel) model = write_model (fixture, small_layers,
-                                           G_N_ELEMENTS (small_layers), SMALL_INPUT_SIZE,
-                                           NULL);
+  g_autoptr(H5wModel) model = write_small (fixture, NULL);
   g_autoptr(DnNetwork) network = dn_network_load (fixture->path, &error);
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   g_autoptr(GCancellable) midway = g_cancellable_new ();
-  g_autofree float *input = random_input (SMALL_INPUT_SIZE * SMALL_INPUT_SIZE * 3, SEED);
+  g_autofree float *input = random_input (SMALL_INPUT_FLOATS, SEED);
   float probabilities[SMALL_CLASSES];
   TimerLog log = { midway, 0, 0, TRUE, TRUE };
 
@@ -674,7 +685,7 @@ write_or_fail (Fixture  *fixture,
                H5wModel *model)
 {
   g_autoptr(GError) error = NULL;
-  H5wOptions options = { H5W_NAMING_OLD, H5W_STORAGE_CONTIGUOUS, H5W_DTYPE_F32LE, TRUE };
+  H5wOptions options = { .input_layer = TRUE };
 
   h5w_model_write (model, fixture->path, &options, &error);
   g_assert_no_error (error);
@@ -852,7 +863,8 @@ make_nan_in_chunked (Fixture *fixture)
 {
   g_autoptr(H5wModel) model = small_model ();
   g_autoptr(GError) error = NULL;
-  H5wOptions options = { H5W_NAMING_NEW, H5W_STORAGE_CHUNKED, H5W_DTYPE_F32LE };
+  H5wOptions options = { .naming = H5W_NAMING_NEW,
+                         .storage = H5W_STORAGE_CHUNKED };
 
   model->layers[6].kernel.data[0] = NAN;
   h5w_model_write (model, fixture->path, &options, &error);
@@ -967,6 +979,17 @@ test_bad_file (Fixture       *fixture,
   }
 }
 
+static void
+add_test (const char *group,
+          const char *name,
+          const void *data,
+          void      (*test) (Fixture *, gconstpointer))
+{
+  g_autofree char *path = g_strconcat ("/engine/network/", group, name, NULL);
+
+  g_test_add (path, Fixture, data, fixture_set_up, test, fixture_tear_down);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -974,27 +997,16 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (small_cases); i++) {
-    g_autofree char *path = g_strconcat ("/engine/network/small/", small_cases[i].name, NULL);
-
-    g_test_add (path, Fixture, &small_cases[i], fixture_set_up, test_small,
-                fixture_tear_down);
+    add_test ("small/", small_cases[i].name, &small_cases[i], test_small);
   }
-  g_test_add ("/engine/network/small/discriminates", Fixture, NULL, fixture_set_up,
-              test_small_discriminates, fixture_tear_down);
-  g_test_add ("/engine/network/small/features-224", Fixture, NULL, fixture_set_up,
-              test_small_features, fixture_tear_down);
-  g_test_add ("/engine/network/timer", Fixture, NULL, fixture_set_up, test_timer,
-              fixture_tear_down);
-  g_test_add ("/engine/network/cancel", Fixture, NULL, fixture_set_up, test_cancel,
-              fixture_tear_down);
+  add_test ("small/", "discriminates", NULL, test_small_discriminates);
+  add_test ("small/", "features-224", NULL, test_small_features);
+  add_test ("", "timer", NULL, test_timer);
+  add_test ("", "cancel", NULL, test_cancel);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
-    g_autofree char *path = g_strconcat ("/engine/network/bad/", bad_cases[i].name, NULL);
-
-    g_test_add (path, Fixture, &bad_cases[i], fixture_set_up, test_bad_file,
-                fixture_tear_down);
+    add_test ("bad/", bad_cases[i].name, &bad_cases[i], test_bad_file);
   }
-  g_test_add ("/engine/network/vgg16/random", Fixture, NULL, fixture_set_up, test_vgg16,
-              fixture_tear_down);
+  add_test ("vgg16/", "random", NULL, test_vgg16);
 
   return g_test_run ();
 }
