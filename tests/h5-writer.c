@@ -11,7 +11,9 @@
 
 #include "h5-writer.h"
 
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <hdf5.h>
 #include <math.h>
 #include <string.h>
@@ -309,6 +311,18 @@ h5w_model_n_parameters (const H5wModel *model)
 
 /* Writing. */
 
+/* Objects are written without modification times, so that the same model
+ * always gives the same bytes. */
+static hid_t
+create_group (hid_t       parent,
+              const char *name)
+{
+  g_auto(H5wHandle) gcpl = H5Pcreate (H5P_GROUP_CREATE);
+
+  H5Pset_obj_track_times (gcpl, FALSE);
+  return H5Gcreate2 (parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+}
+
 /* A 1-D attribute of strings, fixed-length and NUL-padded as numpy's "S"
  * arrays (what Keras writes) or variable-length. An empty list becomes an
  * empty float64 array, which is what numpy makes of Keras' `[]`. */
@@ -431,6 +445,7 @@ write_tensor (hid_t             group,
     H5Pset_shuffle (dcpl);
     H5Pset_deflate (dcpl, 1);
   }
+  H5Pset_obj_track_times (dcpl, FALSE);
   H5Pset_create_intermediate_group (lcpl, 1);
   dataset = H5Dcreate2 (group, name, file_type (options->dtype), space, lcpl, dcpl,
                         H5P_DEFAULT);
@@ -468,8 +483,7 @@ write_layer (hid_t             root,
              const H5wOptions *options,
              float            *slab)
 {
-  g_auto(H5wHandle) group = H5Gcreate2 (root, layer->name, H5P_DEFAULT, H5P_DEFAULT,
-                                        H5P_DEFAULT);
+  g_auto(H5wHandle) group = create_group (root, layer->name);
   g_autofree char *kernel_name = NULL;
   g_autofree char *bias_name = NULL;
   const char *weight_names[2];
@@ -498,8 +512,7 @@ write_layer (hid_t             root,
 static gboolean
 write_input_layer (hid_t root)
 {
-  g_auto(H5wHandle) group = H5Gcreate2 (root, "input_1", H5P_DEFAULT, H5P_DEFAULT,
-                                        H5P_DEFAULT);
+  g_auto(H5wHandle) group = create_group (root, "input_1");
 
   return group >= 0 && write_string_list (group, "weight_names", NULL, 0, FALSE);
 }
@@ -535,27 +548,19 @@ write_root_attributes (hid_t             root,
          write_string (root, "keras_version", "2.1.5");
 }
 
-gboolean
-h5w_model_write (const H5wModel    *model,
-                 const char        *path,
-                 const H5wOptions  *options,
-                 GError           **error)
+static gboolean
+write_file (const H5wModel    *model,
+            const char        *path,
+            const H5wOptions  *options,
+            GError           **error)
 {
-  static const H5wOptions defaults = { 0 };
   g_auto(H5wHandle) fcpl = H5Pcreate (H5P_FILE_CREATE);
   g_auto(H5wHandle) file = H5I_INVALID_HID;
   g_auto(H5wHandle) root = H5I_INVALID_HID;
   g_autofree float *slab = NULL;
   hid_t closing;
 
-  g_return_val_if_fail (model != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (options == NULL) {
-    options = &defaults;
-  }
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
-
   if (options->userblock) {
     H5Pset_userblock (fcpl, 512);
   }
@@ -564,7 +569,7 @@ h5w_model_write (const H5wModel    *model,
     return h5_failed (error, path, "create the file");
   }
   root = options->model_weights
-         ? H5Gcreate2 (file, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+         ? create_group (file, "model_weights")
          : H5Gopen2 (file, "/", H5P_DEFAULT);
   if (root < 0) {
     return h5_failed (error, path, "create the root group");
@@ -592,6 +597,36 @@ h5w_model_write (const H5wModel    *model,
   file = H5I_INVALID_HID;
   if (H5Fclose (closing) < 0) {
     return h5_failed (error, path, "finish writing the file");
+  }
+  return TRUE;
+}
+
+gboolean
+h5w_model_write (const H5wModel    *model,
+                 const char        *path,
+                 const H5wOptions  *options,
+                 GError           **error)
+{
+  static const H5wOptions defaults = { 0 };
+  g_autofree char *part_path = NULL;
+  int saved_errno;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  /* Written beside and renamed into place, so that a process that has the
+   * old file mapped keeps its contents. */
+  part_path = g_strconcat (path, ".part", NULL);
+  if (!write_file (model, part_path, options != NULL ? options : &defaults, error)) {
+    g_remove (part_path);
+    return FALSE;
+  }
+  if (g_rename (part_path, path) != 0) {
+    saved_errno = errno;
+    g_remove (part_path);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 "“%s”: %s", path, g_strerror (saved_errno));
+    return FALSE;
   }
   return TRUE;
 }

@@ -203,7 +203,14 @@ map_file (const Loader  *loader,
     load_error (error, loader, DN_ERROR_IO, "%s", g_strerror (saved_errno));
     return NULL;
   }
-  if (fstat (fd, &info) != 0 || !S_ISREG (info.st_mode)) {
+  if (fstat (fd, &info) != 0) {
+    int saved_errno = errno;
+
+    load_error (error, loader, DN_ERROR_IO, "%s", g_strerror (saved_errno));
+    close (fd);
+    return NULL;
+  }
+  if (!S_ISREG (info.st_mode)) {
     load_error (error, loader, DN_ERROR_IO, "%s",
                 S_ISDIR (info.st_mode) ? "is a directory, not a weight file"
                                        : "is not a regular file");
@@ -1258,19 +1265,19 @@ ensure_buffers (DnNetwork  *network,
 {
   gsize activation_floats;
   gsize total_floats;
-  float *block;
+  gsize bytes;
+  float *block = NULL;
 
   if (n <= network->batch_capacity) {
     return TRUE;
   }
-  if (!g_size_checked_mul (&activation_floats, round_up_floats (network->largest_activation),
-                           (gsize) n) ||
-      activation_floats > (G_MAXSIZE / sizeof (float) - network->scratch_floats) / 2) {
-    activation_floats = G_MAXSIZE;
+  if (g_size_checked_mul (&activation_floats,
+                          round_up_floats (network->largest_activation), (gsize) n) &&
+      g_size_checked_mul (&total_floats, activation_floats, 2) &&
+      g_size_checked_add (&total_floats, total_floats, network->scratch_floats) &&
+      g_size_checked_mul (&bytes, total_floats, sizeof (float))) {
+    block = g_try_malloc (bytes);
   }
-  total_floats = activation_floats == G_MAXSIZE
-                 ? G_MAXSIZE : 2 * activation_floats + network->scratch_floats;
-  block = total_floats == G_MAXSIZE ? NULL : g_try_malloc (total_floats * sizeof (float));
   if (block == NULL) {
     g_set_error (error, DN_ERROR, DN_ERROR_IO,
                  "Not enough memory to run “%s” on a batch of %d images", network->path, n);
