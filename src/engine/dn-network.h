@@ -41,7 +41,10 @@ typedef struct _DnNetwork DnNetwork;
  * are skipped unless their name says pooling or flatten. The input size is
  * worked out from the first dense layer (a square image); a network without
  * dense layers takes 224x224. Every shape is checked; errors name the file
- * and the dataset. */
+ * and the dataset: DN_ERROR_IO (missing, unreadable, a directory),
+ * DN_ERROR_FORMAT (not HDF5, truncated, a missing attribute or dataset),
+ * DN_ERROR_SHAPE, DN_ERROR_VALUE (NaN or infinity). Any thread may load;
+ * HDF5 calls are serialised inside. */
 DnNetwork     *dn_network_load             (const char    *path,
                                             GError       **error);
 
@@ -53,7 +56,9 @@ typedef enum {
 /* The same, with flags. By default a dataset stored contiguously as
  * little-endian float32 at an aligned offset is used in place from a
  * read-only mapping of the file; every other dataset is read into one block
- * allocated for all of them. Either way there is one copy of the weights. */
+ * allocated for all of them. Either way there is one copy of the weights.
+ * A mapped file must not be rewritten in place while the network lives;
+ * replace it by renaming a new file over it. */
 DnNetwork     *dn_network_load_with_flags  (const char    *path,
                                             DnNetworkLoadFlags flags,
                                             GError       **error);
