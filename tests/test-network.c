@@ -467,6 +467,44 @@ test_small_features (Fixture       *fixture,
   check_forward (network, model, 2, SEED + 4);
 }
 
+/* Loads from several threads at once: HDF5 calls must be serialised. */
+
+#define PARALLEL_THREADS 4
+#define PARALLEL_LOADS 10
+
+static gpointer
+load_repeatedly (gpointer data)
+{
+  const Fixture *fixture = data;
+
+  for (int i = 0; i < PARALLEL_LOADS; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DnNetwork) network = dn_network_load (fixture->path, &error);
+
+    if (network == NULL) {
+      return g_strdup (error->message);
+    }
+  }
+  return NULL;
+}
+
+static void
+test_parallel_loads (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(H5wModel) model = write_small (fixture, NULL);
+  GThread *threads[PARALLEL_THREADS];
+
+  for (int i = 0; i < PARALLEL_THREADS; i++) {
+    threads[i] = g_thread_new ("load", load_repeatedly, fixture);
+  }
+  for (int i = 0; i < PARALLEL_THREADS; i++) {
+    g_autofree char *failure = g_thread_join (threads[i]);
+
+    g_assert_null (failure);
+  }
+}
+
 /* Cancellation and the timer hook. */
 
 typedef struct {
@@ -1001,6 +1039,7 @@ main (int   argc,
   }
   add_test ("small/", "discriminates", NULL, test_small_discriminates);
   add_test ("small/", "features-224", NULL, test_small_features);
+  add_test ("small/", "parallel-loads", NULL, test_parallel_loads);
   add_test ("", "timer", NULL, test_timer);
   add_test ("", "cancel", NULL, test_cancel);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
