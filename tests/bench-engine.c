@@ -147,21 +147,35 @@ time_forward (DnNetwork   *network,
   return now () - start;
 }
 
-/* One warm-up pass, then `runs` timed ones; returns the median seconds. */
-static double
-median_forward (DnNetwork   *network,
-                float       *probabilities,
-                const float *input,
-                int          n,
-                int          runs)
+typedef struct {
+  double median;
+  double fastest;
+  double slowest;
+} Timing;
+
+/* One warm-up pass, then `runs` timed ones; in seconds. */
+static Timing
+time_passes (DnNetwork   *network,
+             float       *probabilities,
+             const float *input,
+             int          n,
+             int          runs)
 {
   double seconds[MAX_RUNS];
+  Timing timing;
 
   time_forward (network, probabilities, input, n);
   for (int r = 0; r < runs; r++) {
     seconds[r] = time_forward (network, probabilities, input, n);
   }
-  return median (seconds, runs);
+
+  timing.median = median (seconds, runs);
+  timing.fastest = timing.slowest = seconds[0];
+  for (int r = 1; r < runs; r++) {
+    timing.fastest = MIN (timing.fastest, seconds[r]);
+    timing.slowest = MAX (timing.slowest, seconds[r]);
+  }
+  return timing;
 }
 
 /* The conv layer's GEMM as one cblas_sgemm over the whole batch of one,
@@ -322,8 +336,8 @@ main (int   argc,
   g_autofree float *input = NULL;
   g_autofree float *probabilities = NULL;
   gsize image_floats;
+  Timing timing;
   double start;
-  double seconds;
   int fd;
 
   printf ("%s, %d threads; load average %.2f\n", openblas_get_config (),
@@ -349,14 +363,17 @@ main (int   argc,
   input = random_floats (rand, 8 * image_floats, -120, 140);
   probabilities = g_new (float, 8 * dn_network_get_n_classes (network));
 
-  seconds = median_forward (network, probabilities, input, 1, plan->batch1_runs);
-  printf ("batch 1:  %.1f ms per image (median of %d); peak resident %.0f MB\n",
-          seconds * 1e3, plan->batch1_runs, status_megabytes ("VmHWM:"));
+  timing = time_passes (network, probabilities, input, 1, plan->batch1_runs);
+  printf ("batch 1:  %.1f ms per image (median of %d, range %.1f to %.1f); "
+          "peak resident %.0f MB\n", timing.median * 1e3, plan->batch1_runs,
+          timing.fastest * 1e3, timing.slowest * 1e3,
+          status_megabytes ("VmHWM:"));
 
-  seconds = median_forward (network, probabilities, input, 8, plan->batch8_runs);
-  printf ("batch 8:  %.2f images/s, %.1f ms per image (median of %d); "
-          "peak resident %.0f MB\n", 8 / seconds, seconds * 1e3 / 8,
-          plan->batch8_runs, status_megabytes ("VmHWM:"));
+  timing = time_passes (network, probabilities, input, 8, plan->batch8_runs);
+  printf ("batch 8:  %.2f images/s, %.1f ms per image (median of %d, range "
+          "%.1f to %.1f); peak resident %.0f MB\n", 8 / timing.median,
+          timing.median * 1e3 / 8, plan->batch8_runs, timing.fastest * 1e3 / 8,
+          timing.slowest * 1e3 / 8, status_megabytes ("VmHWM:"));
 
   report_layers (network, probabilities, input, plan->layer_rounds);
 

@@ -207,7 +207,7 @@ test_conv3x3 (gconstpointer data)
 
 /* Every image of a batch must come out exactly as it does alone, so that
  * a result never depends on which other pictures were classified with it.
- * The shapes make tiles of several rows, more or fewer than an image. */
+ * The shapes give one tile per image, two, and the RGB layer's large tile. */
 static const ConvCase conv_batch_cases[] = {
   { "batch-invariant",          3, 30, 40, 64, 16, 0 },
   { "batch-invariant-tiles",    2, 50, 40, 64, 24, 0 },
