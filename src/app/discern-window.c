@@ -226,7 +226,9 @@ set_show_grid (DiscernWindow *self,
     return;
   }
 
+  /* The grid makes a card per item: only while it is shown. */
   self->show_grid = show_grid;
+  discern_grid_set_model (self->grid, show_grid ? G_LIST_MODEL (self->items) : NULL);
   if (show_grid) {
     gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
     if (adw_leaflet_get_folded (self->leaflet)) {
@@ -974,7 +976,6 @@ discern_window_init (DiscernWindow *self)
   self->items = g_list_store_new (DISCERN_TYPE_ITEM);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->items)));
   gtk_list_view_set_model (self->item_list, GTK_SELECTION_MODEL (self->selection));
-  discern_grid_set_model (self->grid, G_LIST_MODEL (self->items));
 
   g_signal_connect_object (self->selection, "selection-changed",
                            G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);

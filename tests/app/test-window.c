@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <time.h>
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -515,17 +516,33 @@ test_failures (void)
 
 typedef struct {
   gint64 last;
+  gint64 last_cpu;
   gint64 largest_gap;
 } Ticker;
+
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 static gboolean
 ticker_cb (gpointer data)
 {
   Ticker *ticker = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_time ();
 
+  if (now - ticker->last > 50000 && g_getenv ("DISCERN_TEST_GAPS") != NULL) {
+    g_printerr ("gap %.1f ms, main thread busy %.1f ms\n", (now - ticker->last) / 1000.0,
+                (cpu - ticker->last_cpu) / 1000.0);
+  }
   ticker->largest_gap = MAX (ticker->largest_gap, now - ticker->last);
   ticker->last = now;
+  ticker->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -542,7 +559,11 @@ test_burst (void)
     g_ptr_array_add (files, write_picture (name, 50 + i));
   }
 
+  if (g_getenv ("DISCERN_TEST_HIDE") != NULL) {
+    gtk_widget_set_visible (GTK_WIDGET (fixture.window), FALSE);
+  }
   ticker.last = g_get_monotonic_time ();
+  ticker.last_cpu = thread_cpu_time ();
   source = g_timeout_add (10, ticker_cb, &ticker);
   discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
   wait_for_items (30);
