@@ -116,10 +116,10 @@ make_header (DiscernItem *item)
   gtk_widget_set_halign (picture, GTK_ALIGN_CENTER);
 
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 18);
+  gtk_label_set_max_width_chars (GTK_LABEL (title), 16);
   gtk_widget_add_css_class (title, "heading");
   gtk_label_set_ellipsize (GTK_LABEL (status_label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (status_label), 18);
+  gtk_label_set_max_width_chars (GTK_LABEL (status_label), 16);
   gtk_widget_add_css_class (status_label, "caption");
   gtk_widget_add_css_class (status_label, "dim-label");
 
@@ -146,6 +146,7 @@ make_class_label (DiscernResult *result,
   gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (label), 14);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
 
   tooltip = g_strdup_printf (_("WordNet id: %s"), discern_result_get_wnid (result, index));
@@ -179,6 +180,7 @@ make_cell (DiscernItem *item,
                                          discern_result_get_probability (result, index));
   discern_prediction_row_set_show_name (DISCERN_PREDICTION_ROW (row), FALSE);
   gtk_widget_add_css_class (row, colour_class);
+  gtk_widget_add_css_class (row, "compact");
   if (discern_result_get_top_class (result, 0) == index) {
     gtk_widget_add_css_class (row, "top");
   }

@@ -51,14 +51,6 @@ discern_pixel_view_snapshot (GtkWidget   *widget,
   texture_width = gdk_texture_get_width (self->texture);
   texture_height = gdk_texture_get_height (self->texture);
   scale = MIN ((double) width / texture_width, (double) height / texture_height);
-
-  /* Whole device pixels per texel when enlarging keeps every texel the
-   * same size on screen. */
-  if (scale > 1.0) {
-    double scale_factor = gtk_widget_get_scale_factor (widget);
-
-    scale = floor (scale * scale_factor) / scale_factor;
-  }
   x = floor ((width - texture_width * scale) / 2);
   y = floor ((height - texture_height * scale) / 2);
 

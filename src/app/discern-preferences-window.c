@@ -78,7 +78,10 @@ update_model (DiscernPreferencesWindow *self)
 
   switch (discern_classifier_get_state (classifier)) {
   case DISCERN_MODEL_STATE_READY:
-    state = g_strdup_printf (_("Ready: %u classes, %d × %d input"),
+    state = g_strdup_printf (discern_classifier_get_verified (classifier)
+                             ? _("Ready, verified: %u classes, %d × %d input")
+                             : _("Ready, not Keras’ published files: %u classes, "
+                                 "%d × %d input"),
                              discern_classifier_get_n_classes (classifier),
                              discern_classifier_get_input_width (classifier),
                              discern_classifier_get_input_height (classifier));

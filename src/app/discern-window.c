@@ -240,6 +240,20 @@ set_show_grid (DiscernWindow *self,
 }
 
 static void
+model_state_cb (DiscernWindow     *self,
+                GParamSpec        *pspec,
+                DiscernClassifier *classifier)
+{
+  if (discern_classifier_get_state (classifier) == DISCERN_MODEL_STATE_READY
+      && !discern_classifier_get_verified (classifier)) {
+    discern_window_add_toast (self, _("The model files are not Keras’ published ones; "
+                                      "they are used as chosen"));
+  }
+
+  update_view (self);
+}
+
+static void
 selection_changed_cb (DiscernWindow      *self,
                       guint               position,
                       guint               n_items,
@@ -848,7 +862,7 @@ connect_application (DiscernWindow *self)
   g_signal_connect_object (settings, "changed::resize-mode",
                            G_CALLBACK (settings_resize_mode_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (discern_application_get_classifier (application), "notify::state",
-                           G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (model_state_cb), self, G_CONNECT_SWAPPED);
 
   update_view (self);
 }
