@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "discern-detail-view.h"
@@ -20,6 +21,9 @@ struct _DiscernDetailView
   GtkWidget         parent_instance;
 
   /* template widgets */
+  GtkStack         *stack;
+  AdwStatusPage    *failed_page;
+  GtkLabel         *failed_details_label;
   GtkWidget        *pictures_box;
   GtkPicture       *picture;
   GtkLabel         *picture_caption;
@@ -169,6 +173,16 @@ update_state (DiscernDetailView *self)
   gtk_widget_set_visible (self->error_box, state == DISCERN_ITEM_STATE_FAILED);
   gtk_label_set_label (self->error_label, discern_item_get_error_message (self->item));
   gtk_label_set_label (self->details_label, discern_item_get_error_details (self->item));
+
+  /* Nothing else to show than why. */
+  adw_status_page_set_description (self->failed_page,
+                                   discern_item_get_error_message (self->item));
+  gtk_label_set_label (self->failed_details_label,
+                       discern_item_get_error_details (self->item));
+  gtk_stack_set_visible_child_name (self->stack,
+                                    state == DISCERN_ITEM_STATE_FAILED
+                                    && discern_item_get_picture (self->item) == NULL
+                                    ? "failed" : "content");
 }
 
 static void
@@ -273,6 +287,10 @@ discern_detail_view_class_init (DiscernDetailViewClass *klass)
   g_type_ensure (DISCERN_TYPE_PIXEL_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH
                                                "discern-detail-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, stack);
+  gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, DiscernDetailView,
+                                        failed_details_label);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, pictures_box);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, picture);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, picture_caption);
