@@ -132,7 +132,7 @@ set_accels (DiscernApplication *self)
     { "window.close", { "<Control>w", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "win.paste", { "<Control>v", NULL } },
-    { "win.remove", { "Delete", "KP_Delete", NULL } },
+    { "win.remove", { "Delete", NULL } },
     { "win.select-all", { "<Control>a", NULL } },
     { "win.show-grid", { "<Control>g", NULL } },
     { "win.export", { "<Control>e", NULL } },
