@@ -23,6 +23,7 @@ struct _DiscernDetailView
   /* template widgets */
   GtkStack         *stack;
   AdwStatusPage    *failed_page;
+  AdwStatusPage    *download_page;
   GtkLabel         *failed_details_label;
   GtkWidget        *pictures_box;
   GtkPicture       *picture;
@@ -157,8 +158,8 @@ update_state (DiscernDetailView *self)
   double progress = discern_item_get_progress (self->item);
   g_autofree char *status = discern_item_dup_status_text (self->item);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->download_bar),
-                          state == DISCERN_ITEM_STATE_DOWNLOADING);
+  adw_status_page_set_description (self->download_page,
+                                   discern_item_get_location (self->item));
   if (progress >= 0) {
     gtk_progress_bar_set_fraction (self->download_bar, progress);
   } else {
@@ -179,10 +180,14 @@ update_state (DiscernDetailView *self)
                                    discern_item_get_error_message (self->item));
   gtk_label_set_label (self->failed_details_label,
                        discern_item_get_error_details (self->item));
-  gtk_stack_set_visible_child_name (self->stack,
-                                    state == DISCERN_ITEM_STATE_FAILED
-                                    && discern_item_get_picture (self->item) == NULL
-                                    ? "failed" : "content");
+  if (state == DISCERN_ITEM_STATE_DOWNLOADING) {
+    gtk_stack_set_visible_child_name (self->stack, "downloading");
+  } else if (state == DISCERN_ITEM_STATE_FAILED
+             && discern_item_get_picture (self->item) == NULL) {
+    gtk_stack_set_visible_child_name (self->stack, "failed");
+  } else {
+    gtk_stack_set_visible_child_name (self->stack, "content");
+  }
 }
 
 static void
@@ -289,6 +294,7 @@ discern_detail_view_class_init (DiscernDetailViewClass *klass)
                                                "discern-detail-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, stack);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, download_page);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView,
                                         failed_details_label);
   gtk_widget_class_bind_template_child (widget_class, DiscernDetailView, pictures_box);

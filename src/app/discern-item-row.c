@@ -96,7 +96,9 @@ update (DiscernItemRow *self)
   }
 
   gtk_widget_set_visible (GTK_WIDGET (self->error_icon), state == DISCERN_ITEM_STATE_FAILED);
-  update_spinner (self, discern_item_is_busy (self->item));
+  /* A download with a known size has its bar instead. */
+  update_spinner (self, discern_item_is_busy (self->item)
+                        && !(state == DISCERN_ITEM_STATE_DOWNLOADING && progress >= 0));
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
