@@ -9,20 +9,49 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "discern-image-private.h"
 #include "discern-source-error.h"
 
 /* Bytes handed to the decoder at a time: once it has seen the header and
- * the size is refused, the rest of the data is never parsed. */
-#define LOADER_CHUNK (64 * 1024)
+ * the size is refused, the rest of the data is never parsed, and between
+ * two pieces the time spent so far is checked. Small pieces keep the work
+ * done past the time limit small. */
+#define LOADER_CHUNK (16 * 1024)
 
 /* Bytes read from a file at a time. */
 #define READ_CHUNK (256 * 1024)
 
-/* How much of the data the text and web page checks look at. */
-#define SNIFF_LENGTH 4096
+#define SNIFF_LENGTH _DISCERN_IMAGE_SNIFF_LENGTH
+
+/* A progressive JPEG is redrawn whole for each scan as it arrives, so its
+ * cost is its pixels times its scans. Encoders write about ten scans (a
+ * 64-megapixel photo: 640 million pixel passes, about two seconds); a file
+ * far past that, such as a few hundred tiny scans over a large canvas, is
+ * built to keep the decoder busy for minutes. This allows 24 scans of the
+ * largest picture and proportionally more of smaller ones. */
+#define JPEG_MAX_PIXEL_PASSES (24 * (gint64) DISCERN_IMAGE_MAX_PIXELS)
+
+/* Replaced by tests; 0 means DISCERN_IMAGE_MAX_DECODE_SECONDS. */
+static guint decode_limit_ms;
+
+void
+_discern_image_set_decode_limit_for_tests (guint milliseconds)
+{
+  decode_limit_ms = milliseconds;
+}
+
+static gint64
+get_decode_limit_us (void)
+{
+  if (decode_limit_ms != 0) {
+    return (gint64) decode_limit_ms * 1000;
+  }
+  return (gint64) DISCERN_IMAGE_MAX_DECODE_SECONDS * G_USEC_PER_SEC;
+}
 
 typedef struct {
   gboolean refused;     /* the declared size is over the limits */
+  gboolean timed_out;   /* decoding took longer than allowed */
   int      width;       /* as declared by the file */
   int      height;
 
@@ -137,21 +166,59 @@ decode_is_incomplete (const Decode *decode)
   return FALSE;
 }
 
-/* JPEG decoders fill a picture cut short with grey and only warn, so the
- * markers are walked from SOI: the picture is whole if its EOI is reached.
- * Segments are skipped by their lengths (an EXIF thumbnail's own EOI is
- * inside one), scans up to the next marker; data after EOI (phones append
- * videos there) is never looked at. */
+/* What the markers of a JPEG say, walked from SOI without decoding. */
+typedef struct {
+  gboolean reaches_end;   /* EOI was found */
+  gboolean progressive;   /* SOF2, 6, 10 or 14 */
+  int      width;         /* from the first SOF; 0 if none */
+  int      height;
+  int      scans;         /* SOS markers before EOI */
+} JpegSurvey;
+
 static gboolean
-jpeg_reaches_end (const guint8 *data,
-                  gsize         length)
+is_sof_marker (guint8 marker)
+{
+  /* C4 (DHT), C8 (reserved) and CC (DAC) share the range. */
+  return marker >= 0xc0 && marker <= 0xcf &&
+         marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+}
+
+/* Skips entropy-coded data from pos: it ends at the first marker other
+ * than a stuffed zero or a restart marker. Returns the position of that
+ * marker's 0xff, or length when the data ends first. */
+static gsize
+skip_scan_data (const guint8 *data,
+                gsize         length,
+                gsize         pos)
+{
+  for (;;) {
+    const guint8 *next = memchr (data + pos, 0xff, length - pos);
+
+    if (next == NULL || (gsize) (next - data) + 1 >= length) {
+      return length;
+    }
+    pos = next - data;
+    if (data[pos + 1] != 0x00 && data[pos + 1] != 0xff &&
+        (data[pos + 1] < 0xd0 || data[pos + 1] > 0xd7)) {
+      return pos;
+    }
+    pos++;
+  }
+}
+
+/* JPEG decoders fill a picture cut short with grey and only warn, so the
+ * picture counts as whole only if its EOI is reached. Segments are skipped
+ * by their lengths (an EXIF thumbnail's own EOI is inside one), scans up to
+ * the next marker; data after EOI (phones append videos there) is never
+ * looked at. */
+static void
+jpeg_survey (const guint8 *data,
+             gsize         length,
+             JpegSurvey   *survey)
 {
   gsize pos = 2;
 
-  if (length < 2 || data[0] != 0xff || data[1] != 0xd8) {
-    return TRUE;
-  }
-
+  memset (survey, 0, sizeof *survey);
   for (;;) {
     guint8 marker;
     gsize segment;
@@ -164,44 +231,56 @@ jpeg_reaches_end (const guint8 *data,
       pos++;
     }
     if (pos >= length) {
-      return FALSE;
+      return;
     }
     marker = data[pos++];
 
     if (marker == 0xd9) {
-      return TRUE;
+      survey->reaches_end = TRUE;
+      return;
     }
     if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       continue;
     }
     if (pos + 2 > length) {
-      return FALSE;
+      return;
     }
     segment = (data[pos] << 8) | data[pos + 1];
     if (segment < 2 || pos + segment > length) {
-      return FALSE;
+      return;
+    }
+
+    /* SOF: length, precision, height, width (big-endian). */
+    if (is_sof_marker (marker) && survey->width == 0 && segment >= 7) {
+      survey->progressive = (marker & 0x03) == 0x02;
+      survey->height = (data[pos + 3] << 8) | data[pos + 4];
+      survey->width = (data[pos + 5] << 8) | data[pos + 6];
     }
     pos += segment;
 
-    if (marker != 0xda) {
-      continue;
-    }
-    /* Entropy-coded data ends at the first marker other than a stuffed
-     * zero or a restart marker. */
-    for (;;) {
-      const guint8 *next = memchr (data + pos, 0xff, length - pos);
-
-      if (next == NULL || (gsize) (next - data) + 1 >= length) {
-        return FALSE;
-      }
-      pos = next - data;
-      if (data[pos + 1] != 0x00 && data[pos + 1] != 0xff &&
-          (data[pos + 1] < 0xd0 || data[pos + 1] > 0xd7)) {
-        break;
-      }
-      pos++;
+    if (marker == 0xda) {
+      survey->scans++;
+      pos = skip_scan_data (data, length, pos);
     }
   }
+}
+
+/* Refuses a progressive JPEG whose scans would redraw too many pixels. */
+static gboolean
+check_jpeg_cost (const JpegSurvey  *survey,
+                 GError           **error)
+{
+  gint64 pixels = (gint64) survey->width * survey->height;
+
+  if (!survey->progressive ||
+      pixels * survey->scans <= JPEG_MAX_PIXEL_PASSES) {
+    return TRUE;
+  }
+  g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+               "The picture would take too long to decode (a progressive "
+               "JPEG of %d × %d pixels in %d scans; ordinary ones have about "
+               "ten)", survey->width, survey->height, survey->scans);
+  return FALSE;
 }
 
 /* Web pages: what a link to a picture often returns instead (a login,
@@ -215,6 +294,9 @@ looks_like_html (const guint8 *data,
   };
   g_autofree char *start = NULL;
 
+  if (length == 0) {
+    return FALSE;
+  }
   start = g_ascii_strdown ((const char *) data, MIN (length, SNIFF_LENGTH));
   for (gsize i = 0; i < G_N_ELEMENTS (tags); i++) {
     if (strstr (start, tags[i]) != NULL) {
@@ -222,6 +304,19 @@ looks_like_html (const guint8 *data,
     }
   }
   return FALSE;
+}
+
+gboolean
+_discern_image_looks_like_web_page (const guint8 *data,
+                                    gsize         length)
+{
+  g_autofree char *start = NULL;
+
+  if (!looks_like_html (data, length)) {
+    return FALSE;
+  }
+  start = g_ascii_strdown ((const char *) data, MIN (length, SNIFF_LENGTH));
+  return strstr (start, "<svg") == NULL;
 }
 
 /* UTF-8 without control characters other than white space, in the first
@@ -318,8 +413,52 @@ set_decode_error (GError       **error,
   }
 }
 
+/* Hands the data to the loader in pieces until it is all written, the
+ * loader fails, the declared size is refused or the time runs out. */
+static gboolean
+feed_loader (GdkPixbufLoader  *loader,
+             const guint8     *data,
+             gsize             length,
+             Decode           *decode,
+             GError          **error)
+{
+  gint64 started = g_get_monotonic_time ();
+  gint64 limit = get_decode_limit_us ();
+  gsize offset = 0;
+
+  while (offset < length && !decode->refused) {
+    gsize chunk = MIN (length - offset, LOADER_CHUNK);
+
+    if (!gdk_pixbuf_loader_write (loader, data + offset, chunk, error)) {
+      return FALSE;
+    }
+    offset += chunk;
+    if (offset < length && g_get_monotonic_time () - started > limit) {
+      decode->timed_out = TRUE;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+set_timed_out_error (GError **error)
+{
+  g_autofree char *limit = NULL;
+
+  if (decode_limit_ms != 0) {
+    limit = g_strdup_printf ("%u ms", decode_limit_ms);
+  } else {
+    limit = g_strdup_printf ("%d seconds", DISCERN_IMAGE_MAX_DECODE_SECONDS);
+  }
+  g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_TOO_LARGE,
+               "The picture takes too long to decode (more than %s)", limit);
+}
+
 /* Feeds the bytes to a loader in chunks, stopping as soon as the declared
- * size is refused, and returns the first frame or page. */
+ * size is refused or the time is up, and returns the first frame or page.
+ * A JPEG's markers are looked at first: for the cost of a progressive one,
+ * and afterwards to tell whether it was whole. */
 static GdkPixbuf *
 decode_pixbuf (GBytes  *bytes,
                GError **error)
@@ -328,11 +467,11 @@ decode_pixbuf (GBytes  *bytes,
   g_autoptr(GError) loader_error = NULL;
   g_auto(Decode) decode = { 0 };
   g_autofree char *format_name = NULL;
+  JpegSurvey survey = { 0 };
   GdkPixbufFormat *format;
   const guint8 *data;
   gsize length;
-  gsize offset = 0;
-  gboolean ok = TRUE;
+  gboolean ok;
   GdkPixbuf *pixbuf;
 
   data = g_bytes_get_data (bytes, &length);
@@ -341,6 +480,12 @@ decode_pixbuf (GBytes  *bytes,
                          DISCERN_SOURCE_ERROR_NOT_IMAGE,
                          "This is an empty file, not a picture");
     return NULL;
+  }
+  if (length >= 2 && data[0] == 0xff && data[1] == 0xd8) {
+    jpeg_survey (data, length, &survey);
+    if (!check_jpeg_cost (&survey, error)) {
+      return NULL;
+    }
   }
 
   loader = gdk_pixbuf_loader_new ();
@@ -351,14 +496,10 @@ decode_pixbuf (GBytes  *bytes,
   g_signal_connect (loader, "area-updated",
                     G_CALLBACK (area_updated_cb), &decode);
 
-  while (ok && offset < length && !decode.refused) {
-    gsize chunk = MIN (length - offset, LOADER_CHUNK);
-
-    ok = gdk_pixbuf_loader_write (loader, data + offset, chunk, &loader_error);
-    offset += chunk;
-  }
+  ok = feed_loader (loader, data, length, &decode, &loader_error);
   /* A failed write has closed the loader already; closing again is a no-op.
-   * A refused size leaves it open, and its complaint is not wanted. */
+   * A refused size or a decoder out of time leaves it open, and its
+   * complaint about the missing rest is not wanted. */
   if (ok && !decode.refused) {
     ok = gdk_pixbuf_loader_close (loader, &loader_error);
   } else {
@@ -369,6 +510,10 @@ decode_pixbuf (GBytes  *bytes,
     set_too_large_error (error, decode.width, decode.height);
     return NULL;
   }
+  if (decode.timed_out) {
+    set_timed_out_error (error);
+    return NULL;
+  }
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (!ok || pixbuf == NULL) {
     set_decode_error (error, loader_error, data, length);
@@ -377,8 +522,7 @@ decode_pixbuf (GBytes  *bytes,
   format = gdk_pixbuf_loader_get_format (loader);
   format_name = format != NULL ? gdk_pixbuf_format_get_name (format) : NULL;
   if (decode_is_incomplete (&decode) ||
-      (g_strcmp0 (format_name, "jpeg") == 0 &&
-       !jpeg_reaches_end (data, length))) {
+      (g_strcmp0 (format_name, "jpeg") == 0 && !survey.reaches_end)) {
     g_set_error_literal (error, DISCERN_SOURCE_ERROR,
                          DISCERN_SOURCE_ERROR_CORRUPT,
                          "The picture is incomplete: the data ends before "
@@ -416,17 +560,104 @@ check_pixbuf (GdkPixbuf  *pixbuf,
   return TRUE;
 }
 
-/* Copies the pixels into a dense RGB buffer, flattening alpha onto white:
- * each colour becomes round ((c * a + 255 * (255 - a)) / 255). */
-static DiscernImage *
-image_from_upright_pixbuf (GdkPixbuf  *pixbuf,
-                           GError    **error)
+/* The EXIF orientation a loader left on the pixbuf, 1 to 8; an unknown or
+ * invalid value leaves the picture as it is, as gdk-pixbuf does. */
+static int
+pixbuf_orientation (GdkPixbuf *pixbuf)
 {
-  int width = gdk_pixbuf_get_width (pixbuf);
-  int height = gdk_pixbuf_get_height (pixbuf);
-  int channels = gdk_pixbuf_get_n_channels (pixbuf);
-  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
-  const guint8 *pixels;
+  const char *option = gdk_pixbuf_get_option (pixbuf, "orientation");
+  guint64 value;
+
+  if (option == NULL ||
+      !g_ascii_string_to_unsigned (option, 10, 1, 8, &value, NULL)) {
+    return 1;
+  }
+  return value;
+}
+
+/* Where displayed pixel (x, y) of the upright picture is stored, for a
+ * stored picture w × h, as the EXIF specification defines orientations. */
+static void
+stored_position (int     orientation,
+                 gssize  w,
+                 gssize  h,
+                 gssize  x,
+                 gssize  y,
+                 gssize *sx,
+                 gssize *sy)
+{
+  switch (orientation) {
+  case 2:  /* mirrored left to right */
+    *sx = w - 1 - x;
+    *sy = y;
+    break;
+  case 3:  /* turned 180° */
+    *sx = w - 1 - x;
+    *sy = h - 1 - y;
+    break;
+  case 4:  /* mirrored top to bottom */
+    *sx = x;
+    *sy = h - 1 - y;
+    break;
+  case 5:  /* transposed */
+    *sx = y;
+    *sy = x;
+    break;
+  case 6:  /* needs a quarter turn clockwise */
+    *sx = y;
+    *sy = h - 1 - x;
+    break;
+  case 7:  /* transversed */
+    *sx = w - 1 - y;
+    *sy = h - 1 - x;
+    break;
+  case 8:  /* needs a quarter turn anticlockwise */
+    *sx = w - 1 - y;
+    *sy = x;
+    break;
+  default:
+    *sx = x;
+    *sy = y;
+    break;
+  }
+}
+
+/* Where upright row y starts in the stored pixels, and how many bytes
+ * apart its pixels are there (negative when the row runs backwards). */
+static void
+upright_row (GdkPixbuf *pixbuf,
+             int        orientation,
+             int        y,
+             gsize     *start,
+             gssize    *step)
+{
+  gssize w = gdk_pixbuf_get_width (pixbuf);
+  gssize h = gdk_pixbuf_get_height (pixbuf);
+  gssize pixel = gdk_pixbuf_get_n_channels (pixbuf);
+  gssize row = gdk_pixbuf_get_rowstride (pixbuf);
+  gssize sx0, sy0, sx1, sy1;
+
+  stored_position (orientation, w, h, 0, y, &sx0, &sy0);
+  stored_position (orientation, w, h, 1, y, &sx1, &sy1);
+  *start = sy0 * row + sx0 * pixel;
+  *step = (sy1 - sy0) * row + (sx1 - sx0) * pixel;
+}
+
+/* Copies the pixels into a dense RGB buffer, turning the picture upright
+ * on the way (no second copy of a large picture) and flattening alpha onto
+ * white: each colour becomes round ((c * a + 255 * (255 - a)) / 255). */
+static DiscernImage *
+image_from_pixbuf (GdkPixbuf  *pixbuf,
+                   GError    **error)
+{
+  int orientation = pixbuf_orientation (pixbuf);
+  gboolean turned = orientation >= 5;
+  int width = turned ? gdk_pixbuf_get_height (pixbuf)
+                     : gdk_pixbuf_get_width (pixbuf);
+  int height = turned ? gdk_pixbuf_get_width (pixbuf)
+                      : gdk_pixbuf_get_height (pixbuf);
+  gboolean alpha = gdk_pixbuf_get_n_channels (pixbuf) == 4;
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
   DiscernImage *image;
   guint8 *out;
 
@@ -438,22 +669,25 @@ image_from_upright_pixbuf (GdkPixbuf  *pixbuf,
     return NULL;
   }
 
-  pixels = gdk_pixbuf_read_pixels (pixbuf);
   for (int y = 0; y < height; y++) {
-    const guint8 *in = pixels + (gsize) y * rowstride;
     guint8 *o = out + (gsize) y * width * 3;
+    gsize start;
+    gssize step;
+    const guint8 *in;
 
-    if (channels == 3) {
+    upright_row (pixbuf, orientation, y, &start, &step);
+    in = pixels + start;
+    if (!alpha && step == 3) {
       memcpy (o, in, (gsize) width * 3);
       continue;
     }
-    for (int x = 0; x < width; x++) {
-      guint alpha = in[4 * x + 3];
+    for (int x = 0; x < width; x++, in += step, o += 3) {
+      guint a = alpha ? in[3] : 255;
 
       for (int c = 0; c < 3; c++) {
-        guint value = in[4 * x + c] * alpha + 255 * (255 - alpha);
+        guint value = in[c] * a + 255 * (255 - a);
 
-        o[3 * x + c] = (value + 127) / 255;
+        o[c] = (value + 127) / 255;
       }
     }
   }
@@ -606,25 +840,13 @@ DiscernImage *
 discern_image_new_from_pixbuf (GdkPixbuf  *pixbuf,
                                GError    **error)
 {
-  g_autoptr(GdkPixbuf) upright = NULL;
-
   g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_pixbuf (pixbuf, error)) {
     return NULL;
   }
-
-  /* An unknown or invalid orientation value leaves the picture as it is. */
-  upright = gdk_pixbuf_apply_embedded_orientation (pixbuf);
-  if (upright == NULL) {
-    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
-                         DISCERN_SOURCE_ERROR_TOO_LARGE,
-                         "The picture is too large to turn upright in the "
-                         "memory available");
-    return NULL;
-  }
-  return image_from_upright_pixbuf (upright, error);
+  return image_from_pixbuf (pixbuf, error);
 }
 
 void

@@ -11,10 +11,28 @@
 G_BEGIN_DECLS
 
 /* Limits on what we agree to decode, so that a small file declaring a
- * gigantic picture is refused before memory is spent on it. */
-#define DISCERN_IMAGE_MAX_BYTES  (256u * 1024u * 1024u)  /* largest file read */
-#define DISCERN_IMAGE_MAX_PIXELS (100u * 1000u * 1000u)  /* 100 megapixels */
-#define DISCERN_IMAGE_MAX_SIDE   65535                   /* per side */
+ * gigantic picture is refused before memory is spent on it, and an
+ * expensive one cannot keep a worker busy for minutes.
+ *
+ * Bytes: a file is read whole before decoding; 256 MB holds any photo and
+ * an uncompressed 16-bit TIFF of a large scan.
+ *
+ * Pixels: decoding costs up to 7 bytes a pixel at once (the decoder's RGBA
+ * pixbuf and our RGB copy, turned upright while copying), so 64 megapixels
+ * take at most about 450 MB next to the network's 553 MB of weights: about
+ * 1 GB for the whole program with one picture in flight. That holds every
+ * full-frame camera (up to 61 MP) and phones' 48 and 50 MP modes; 100 MP
+ * medium-format and 200 MP phone pictures are refused with a reason.
+ *
+ * Time: the largest picture allowed decodes in about two seconds here; one
+ * that takes several times longer is built to be expensive. The clock is
+ * read between pieces of data handed to the decoder, and a progressive
+ * JPEG, which the decoder redraws whole for each of its scans, is also
+ * refused up front when its scans times its pixels is too large. */
+#define DISCERN_IMAGE_MAX_BYTES          (256u * 1024u * 1024u)
+#define DISCERN_IMAGE_MAX_PIXELS         (64u * 1000u * 1000u)
+#define DISCERN_IMAGE_MAX_SIDE           65535   /* per side */
+#define DISCERN_IMAGE_MAX_DECODE_SECONDS 15
 
 /* Vector pictures (SVG) have no pixel size of their own: they are drawn with
  * their longer side this long, which leaves the 224-pixel network input
