@@ -732,6 +732,14 @@ read_file_bounded (GFile   *file,
                          "This is a folder, not a picture");
     return NULL;
   }
+  /* A pipe would block until someone writes to it, a device could be
+   * read forever. */
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_NOT_IMAGE,
+                         "This is not a file but a device, pipe or socket");
+    return NULL;
+  }
 
   size = g_file_info_get_size (info);
   if (size > DISCERN_IMAGE_MAX_BYTES) {
