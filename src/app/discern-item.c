@@ -16,6 +16,7 @@
 
 #include "discern-item.h"
 
+#include "discern-app-private.h"
 #include "discern-download.h"
 #include "discern-image.h"
 #include "discern-source-error.h"
@@ -23,7 +24,7 @@
 
 /* The picture shown in the detail view and the square thumbnail are
  * scaled copies, so that a 50-megapixel photo does not stay in memory. */
-#define PICTURE_MAX_SIDE   1600
+#define PICTURE_MAX_SIDE   1024
 #define THUMBNAIL_MAX_SIDE 128
 
 struct _DiscernItem
@@ -115,6 +116,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void decode (DiscernItem *self);
+
 static void make_input (DiscernItem *self);
 
 static void
@@ -459,7 +461,7 @@ make_input (DiscernItem *self)
   task = g_task_new (self, self->cancellable, input_made_cb, NULL);
   g_task_set_source_tag (task, make_input);
   g_task_set_task_data (task, data, (GDestroyNotify) input_data_free);
-  g_task_run_in_thread (task, input_thread);
+  _discern_run_in_pool (task, input_thread);
 }
 
 static void
@@ -536,7 +538,7 @@ decode (DiscernItem *self)
   task = g_task_new (self, self->cancellable, decoded_cb, NULL);
   g_task_set_source_tag (task, decode);
   g_task_set_task_data (task, data, (GDestroyNotify) decode_data_free);
-  g_task_run_in_thread (task, decode_thread);
+  _discern_run_in_pool (task, decode_thread);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "discern-window.h"
 
+#include "discern-app-private.h"
 #include "discern-comparison.h"
 #include "discern-detail-view.h"
 #include "discern-export.h"
@@ -396,6 +397,28 @@ expand_files_thread (GTask        *task,
   g_task_return_pointer (task, out, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* All at once, so that the views update once for a whole drop. */
+static void
+add_items (DiscernWindow *self,
+           GPtrArray     *new_items)
+{
+  DiscernApplication *application = get_application (self);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+
+  for (guint i = 0; i < new_items->len; i++) {
+    g_signal_connect_object (new_items->pdata[i], "notify::result",
+                             G_CALLBACK (item_notify_result_cb), self, G_CONNECT_SWAPPED);
+  }
+  g_list_store_splice (self->items, n, 0, new_items->pdata, new_items->len);
+
+  for (guint i = 0; i < new_items->len; i++) {
+    discern_item_start (new_items->pdata[i],
+                        discern_application_get_classifier (application),
+                        discern_application_get_session (application),
+                        discern_application_get_resize_mode (application));
+  }
+}
+
 static void
 files_expanded_cb (GObject      *object,
                    GAsyncResult *result,
@@ -403,6 +426,7 @@ files_expanded_cb (GObject      *object,
 {
   DiscernWindow *self = DISCERN_WINDOW (object);
   g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GPtrArray) new_items = g_ptr_array_new_with_free_func (g_object_unref);
   guint first = g_list_model_get_n_items (G_LIST_MODEL (self->items));
 
   files = g_task_propagate_pointer (G_TASK (result), NULL);
@@ -417,17 +441,16 @@ files_expanded_cb (GObject      *object,
 
   for (guint i = 0; i < files->len; i++) {
     GFile *file = g_ptr_array_index (files, i);
-    g_autoptr(DiscernItem) item = NULL;
 
     if (is_web_file (file)) {
       g_autofree char *uri = g_file_get_uri (file);
 
-      item = discern_item_new_for_url (uri);
+      g_ptr_array_add (new_items, discern_item_new_for_url (uri));
     } else {
-      item = discern_item_new_for_file (file);
+      g_ptr_array_add (new_items, discern_item_new_for_file (file));
     }
-    discern_window_add_item (self, item);
   }
+  add_items (self, new_items);
 
   select_only (self, first);
 }
@@ -1024,19 +1047,13 @@ void
 discern_window_add_item (DiscernWindow *self,
                          DiscernItem   *item)
 {
-  DiscernApplication *application;
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
 
   g_return_if_fail (DISCERN_IS_WINDOW (self));
   g_return_if_fail (DISCERN_IS_ITEM (item));
 
-  application = get_application (self);
-  g_signal_connect_object (item, "notify::result", G_CALLBACK (item_notify_result_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_list_store_append (self->items, item);
-  discern_item_start (item,
-                      discern_application_get_classifier (application),
-                      discern_application_get_session (application),
-                      discern_application_get_resize_mode (application));
+  g_ptr_array_add (one, item);
+  add_items (self, one);
 }
 
 /* Opens files, folders (their pictures) and http(s) links. */
@@ -1063,7 +1080,7 @@ discern_window_open_files (DiscernWindow  *self,
   task = g_task_new (self, self->cancellable, files_expanded_cb, NULL);
   g_task_set_source_tag (task, discern_window_open_files);
   g_task_set_task_data (task, array, (GDestroyNotify) g_ptr_array_unref);
-  g_task_run_in_thread (task, expand_files_thread);
+  _discern_run_in_order (task, expand_files_thread);
 }
 
 /* Opens every http(s) link and file:// URI in `text` (pasted or dropped).

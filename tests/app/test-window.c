@@ -401,6 +401,43 @@ drop_value (const GValue *value)
   return accepted;
 }
 
+static GtkWidget *
+find_with_class (GtkWidget  *widget,
+                 const char *css_class)
+{
+  if (gtk_widget_has_css_class (widget, css_class)) {
+    return widget;
+  }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_with_class (child, css_class);
+
+    if (found != NULL) {
+      return found;
+    }
+  }
+  return NULL;
+}
+
+static void
+test_drop_highlight (void)
+{
+  GtkDropTarget *target = find_drop_target ();
+  GtkWidget *overlay = find_with_class (GTK_WIDGET (fixture.window), "drop-overlay");
+  GdkDragAction action = 0;
+
+  g_assert_nonnull (overlay);
+  g_assert_false (gtk_widget_get_visible (overlay));
+
+  g_signal_emit_by_name (target, "enter", 30.0, 30.0, &action);
+  g_assert_cmpint (action, ==, GDK_ACTION_COPY);
+  g_assert_true (gtk_widget_get_visible (overlay));
+
+  g_signal_emit_by_name (target, "leave");
+  g_assert_false (gtk_widget_get_visible (overlay));
+}
+
 static void
 test_drop (void)
 {
@@ -874,6 +911,7 @@ main (int    argc,
   g_test_add_func ("/app/window/paste-link", test_paste_link);
   g_test_add_func ("/app/window/paste-image", test_paste_image);
   g_test_add_func ("/app/window/drop", test_drop);
+  g_test_add_func ("/app/window/drop-highlight", test_drop_highlight);
   g_test_add_func ("/app/window/remove-while-classifying", test_remove_while_classifying);
   g_test_add_func ("/app/window/failures", test_failures);
   g_test_add_func ("/app/window/burst", test_burst);
