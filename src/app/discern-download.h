@@ -1,4 +1,4 @@
-/* discern-download.h: fetching a picture on the main loop, with progress
+/* discern-download.h: fetching a picture for the window, with progress
  *
  * Copyright 2026 The Discern authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,7 +24,6 @@ void    discern_download_async  (SoupSession             *session,
                                  GAsyncReadyCallback      callback,
                                  gpointer                 user_data);
 GBytes *discern_download_finish (GAsyncResult            *result,
-                                 guint                   *http_status,
                                  GError                 **error);
 
 G_END_DECLS

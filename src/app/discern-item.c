@@ -18,6 +18,7 @@
 
 #include "discern-app-private.h"
 #include "discern-download.h"
+#include "discern-fetch.h"
 #include "discern-image.h"
 #include "discern-source-error.h"
 #include "dn-error.h"
@@ -187,12 +188,30 @@ set_texture (DiscernItem  *self,
   }
 }
 
+/* The status in discern_fetch_url()'s "The server answered 404 Not Found",
+ * or 0. */
+static guint
+find_http_status (const char *message)
+{
+  const char *answered = strstr (message, "answered ");
+  guint64 status;
+
+  if (answered == NULL) {
+    return 0;
+  }
+
+  status = g_ascii_strtoull (answered + strlen ("answered "), NULL, 10);
+  return status >= 100 && status <= 599 ? status : 0;
+}
+
 /* One sentence per failure class a person can act on; the raw message
  * goes to the details. */
 static char *
 describe_error (const GError *error,
-                guint         http_status)
+                gboolean      downloading)
 {
+  guint status;
+
   if (error->domain == DN_ERROR) {
     return g_strdup (_("The network could not classify this picture."));
   }
@@ -206,6 +225,10 @@ describe_error (const GError *error,
   case DISCERN_SOURCE_ERROR_READ:
     return g_strdup (_("The file could not be read."));
   case DISCERN_SOURCE_ERROR_NOT_IMAGE:
+    /* Downloads refuse web pages before they are decoded. */
+    if (downloading) {
+      return g_strdup (_("The link leads to a web page, not a picture."));
+    }
     return g_strdup (_("This is not a picture."));
   case DISCERN_SOURCE_ERROR_UNSUPPORTED:
     return g_strdup (_("This picture format is not supported."));
@@ -214,16 +237,19 @@ describe_error (const GError *error,
   case DISCERN_SOURCE_ERROR_TOO_LARGE:
     return g_strdup (_("The picture is too large."));
   case DISCERN_SOURCE_ERROR_BAD_URL:
-    return g_strdup (_("Only http and https links can be opened."));
+    return g_strdup (_("This link cannot be opened; only http, https and data links can."));
   case DISCERN_SOURCE_ERROR_HTTP:
-    if (http_status != 0) {
+    status = find_http_status (error->message);
+    if (status != 0) {
       return g_strdup_printf (_("The download failed: the server answered with "
-                                "HTTP status %u."), http_status);
+                                "HTTP status %u."), status);
     }
     return g_strdup (_("The download failed: the server answered with an error."));
   case DISCERN_SOURCE_ERROR_NETWORK:
     return g_strdup (_("The download failed: the server could not be reached."));
   case DISCERN_SOURCE_ERROR_MODEL_MISSING:
+  case DISCERN_SOURCE_ERROR_NO_SPACE:
+  case DISCERN_SOURCE_ERROR_CHECKSUM:
   default:
     return g_strdup (_("The picture could not be opened."));
   }
@@ -232,12 +258,12 @@ describe_error (const GError *error,
 static void
 fail (DiscernItem  *self,
       const GError *error,
-      guint         http_status)
+      gboolean      downloading)
 {
   g_debug ("item: %s failed: %s", self->title, error->message);
 
   g_free (self->error_message);
-  self->error_message = describe_error (error, http_status);
+  self->error_message = describe_error (error, downloading);
   g_free (self->error_details);
   self->error_details = g_strdup (error->message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
@@ -400,7 +426,7 @@ classified_cb (GObject      *object,
     return;
   }
   if (ranked == NULL) {
-    fail (self, error, 0);
+    fail (self, error, FALSE);
     return;
   }
 
@@ -507,7 +533,7 @@ decoded_cb (GObject      *object,
     return;
   }
   if (decoded == NULL) {
-    fail (self, error, 0);
+    fail (self, error, FALSE);
     return;
   }
 
@@ -559,14 +585,13 @@ downloaded_cb (GObject      *object,
   g_autoptr(DiscernItem) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  guint status = 0;
 
-  body = discern_download_finish (result, &status, &error);
+  body = discern_download_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     return;
   }
   if (body == NULL) {
-    fail (self, error, status);
+    fail (self, error, TRUE);
     return;
   }
 
@@ -577,9 +602,16 @@ downloaded_cb (GObject      *object,
 static char *
 title_for_url (const char *url)
 {
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *path = uri != NULL ? g_uri_get_path (uri) : NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *path;
   const char *slash;
+
+  if (g_ascii_strncasecmp (url, "data:", 5) == 0) {
+    return g_strdup (_("Embedded Picture"));
+  }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  path = uri != NULL ? g_uri_get_path (uri) : NULL;
 
   if (path == NULL || path[0] == '\0' || g_str_equal (path, "/")) {
     return g_strdup (uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : url);
@@ -754,7 +786,7 @@ discern_item_new_for_url (const char *url)
   self = g_object_new (DISCERN_TYPE_ITEM, NULL);
   self->url = g_strdup (url);
   self->title = title_for_url (url);
-  self->location = g_strdup (url);
+  self->location = discern_fetch_display_url (url);
   self->state = DISCERN_ITEM_STATE_DOWNLOADING;
 
   return self;

@@ -305,10 +305,12 @@ select_only (DiscernWindow *self,
                               "u", position);
 }
 
+/* Links that are downloaded (or, for data:, decoded) rather than read. */
 static gboolean
 is_web_file (GFile *file)
 {
-  return g_file_has_uri_scheme (file, "http") || g_file_has_uri_scheme (file, "https");
+  return g_file_has_uri_scheme (file, "http") || g_file_has_uri_scheme (file, "https")
+         || g_file_has_uri_scheme (file, "data");
 }
 
 static gboolean
@@ -1083,8 +1085,8 @@ discern_window_open_files (DiscernWindow  *self,
   _discern_run_in_order (task, expand_files_thread);
 }
 
-/* Opens every http(s) link and file:// URI in `text` (pasted or dropped).
- * Returns FALSE when there was none. */
+/* Opens every http(s) and data: link and file:// URI in `text` (pasted or
+ * dropped). Returns FALSE when there was none. */
 gboolean
 discern_window_open_text (DiscernWindow *self,
                           const char    *text)
@@ -1099,7 +1101,7 @@ discern_window_open_text (DiscernWindow *self,
   for (guint i = 0; words[i] != NULL; i++) {
     g_autofree char *word = g_strdup (g_strstrip (words[i]));
 
-    if (discern_fetch_is_url (word) || g_str_has_prefix (word, "file://")) {
+    if (discern_fetch_check_url (word, NULL) || g_str_has_prefix (word, "file://")) {
       g_ptr_array_add (files, g_file_new_for_uri (word));
     }
   }

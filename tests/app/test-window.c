@@ -263,6 +263,13 @@ server_cb (SoupServer        *server,
     return;
   }
 
+  if (g_str_equal (path, "/login.html")) {
+    soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC,
+                                      "<html><head><title>Sign in</title></head></html>", 48);
+    soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+    return;
+  }
+
   soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
   soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC,
                                     "<html>Not here</html>", 21);
@@ -351,6 +358,26 @@ test_paste_link (void)
   assert_ranked (item_at (0));
   g_assert_cmpstr (discern_item_get_location (item_at (0)), ==, url);
   g_assert_cmpstr (discern_item_get_title (item_at (0)), ==, "cat.png");
+
+  clear_window ();
+}
+
+static void
+test_paste_data_url (void)
+{
+  g_autoptr(GBytes) png = make_png (6, 40, 30);
+  g_autofree char *base64 = g_base64_encode (g_bytes_get_data (png, NULL),
+                                             g_bytes_get_size (png));
+  g_autofree char *url = g_strconcat ("data:image/png;base64,", base64, NULL);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture.window));
+
+  gdk_clipboard_set_text (clipboard, url);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.paste", NULL);
+  wait_for_items (1);
+
+  assert_ranked (item_at (0));
+  g_assert_true (g_str_has_prefix (discern_item_get_location (item_at (0)), "data:image/png"));
+  g_assert_cmpuint (strlen (discern_item_get_location (item_at (0))), <, 100);
 
   clear_window ();
 }
@@ -531,11 +558,13 @@ test_failures (void)
   g_autoptr(GFile) good = write_picture ("good.png", 40);
   g_autofree char *missing_url = url_for ("/missing.png");
   g_autoptr(GFile) missing = g_file_new_for_uri (missing_url);
-  GFile *files[] = { broken, missing, good };
+  g_autofree char *page_url = url_for ("/login.html");
+  g_autoptr(GFile) page = g_file_new_for_uri (page_url);
+  GFile *files[] = { broken, missing, good, page };
 
   g_file_set_contents (broken_path, "this is text, not a picture\n", -1, NULL);
   discern_window_open_files (fixture.window, files, G_N_ELEMENTS (files));
-  wait_for_items (3);
+  wait_for_items (4);
 
   g_assert_cmpint (discern_item_get_state (item_at (0)), ==, DISCERN_ITEM_STATE_FAILED);
   g_assert_cmpstr (discern_item_get_error_message (item_at (0)), ==,
@@ -548,6 +577,11 @@ test_failures (void)
   g_assert_nonnull (strstr (discern_item_get_error_details (item_at (1)), missing_url));
 
   assert_ranked (item_at (2));
+
+  g_assert_cmpint (discern_item_get_state (item_at (3)), ==, DISCERN_ITEM_STATE_FAILED);
+  g_assert_cmpstr (discern_item_get_error_message (item_at (3)), ==,
+                   "The link leads to a web page, not a picture.");
+  g_assert_nonnull (strstr (discern_item_get_error_details (item_at (3)), "Sign in"));
   clear_window ();
 }
 
@@ -910,6 +944,7 @@ main (int    argc,
   g_test_add_func ("/app/window/open-folder", test_open_folder);
   g_test_add_func ("/app/window/paste-link", test_paste_link);
   g_test_add_func ("/app/window/paste-image", test_paste_image);
+  g_test_add_func ("/app/window/paste-data-url", test_paste_data_url);
   g_test_add_func ("/app/window/drop", test_drop);
   g_test_add_func ("/app/window/drop-highlight", test_drop_highlight);
   g_test_add_func ("/app/window/remove-while-classifying", test_remove_while_classifying);
