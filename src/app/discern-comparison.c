@@ -136,7 +136,7 @@ make_class_label (DiscernResult *result,
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  g_autofree char *name = discern_display_class_name (discern_result_get_name (result, index));
+  g_autofree char *name = discern_result_display_name (discern_result_get_name (result, index));
   g_autofree char *colour_class = g_strdup_printf ("palette-%u", colour);
   g_autofree char *tooltip = NULL;
   GtkWidget *label = gtk_label_new (name);

@@ -255,6 +255,25 @@ describe_error (const GError *error,
   }
 }
 
+static char *
+describe_best_guess (DiscernResult *result)
+{
+  g_autofree char *name = NULL;
+  guint top;
+
+  if (result == NULL) {
+    return g_strdup ("");
+  }
+
+  top = discern_result_get_top_class (result, 0);
+  name = discern_result_display_name (discern_result_get_name (result, top));
+
+  /* Translators: the most probable class and its probability,
+   * e.g. “tabby — 63 %” */
+  return g_strdup_printf (_("%s — %.0f %%"), name,
+                          discern_result_get_probability (result, top) * 100);
+}
+
 static void
 fail (DiscernItem  *self,
       const GError *error,
@@ -1001,17 +1020,5 @@ discern_item_dup_status_text (DiscernItem *self)
     break;
   }
 
-  if (self->result == NULL) {
-    return g_strdup ("");
-  }
-
-  {
-    guint top = discern_result_get_top_class (self->result, 0);
-
-    /* Translators: the most probable class and its probability,
-     * e.g. “tabby — 63 %” */
-    return g_strdup_printf (_("%s — %.0f %%"),
-                            discern_result_get_name (self->result, top),
-                            discern_result_get_probability (self->result, top) * 100);
-  }
+  return describe_best_guess (self->result);
 }

@@ -10,6 +10,8 @@
 
 #include "discern-prediction-row.h"
 
+#include "discern-result.h"
+
 struct _DiscernPredictionRow
 {
   GtkWidget    parent_instance;
@@ -37,16 +39,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Keras' class names join words with underscores ("golden_retriever"). */
-char *
-discern_display_class_name (const char *name)
-{
-  char *display = g_strdup (name != NULL ? name : "");
-
-  g_strdelimit (display, "_", ' ');
-  return display;
-}
-
 char *
 discern_format_percent (double probability)
 {
@@ -72,7 +64,7 @@ replace_string (char       **field,
 static void
 update_widgets (DiscernPredictionRow *self)
 {
-  g_autofree char *display = discern_display_class_name (self->name);
+  g_autofree char *display = discern_result_display_name (self->name);
   g_autofree char *percent = discern_format_percent (self->probability);
   g_autofree char *description = NULL;
 

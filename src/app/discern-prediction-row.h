@@ -26,7 +26,6 @@ double      discern_prediction_row_get_probability (DiscernPredictionRow *self);
 void        discern_prediction_row_set_show_name   (DiscernPredictionRow *self,
                                                     gboolean              show_name);
 
-char       *discern_display_class_name             (const char           *name);
 char       *discern_format_percent                 (double                probability);
 
 G_END_DECLS

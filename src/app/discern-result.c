@@ -134,3 +134,14 @@ discern_result_get_top_class (DiscernResult *self,
 
   return self->top[rank];
 }
+
+/* A class name for people: Keras joins words with underscores
+ * ("golden_retriever"); exports keep Keras' spelling. */
+char *
+discern_result_display_name (const char *name)
+{
+  char *display = g_strdup (name != NULL ? name : "");
+
+  g_strdelimit (display, "_", ' ');
+  return display;
+}

@@ -34,6 +34,8 @@ guint          discern_result_get_n_top         (DiscernResult *self);
 guint          discern_result_get_top_class     (DiscernResult *self,
                                                  guint          rank);
 
+char          *discern_result_display_name      (const char    *name);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DiscernResult, discern_result_unref)
 
 G_END_DECLS
