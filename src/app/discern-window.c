@@ -29,6 +29,7 @@ struct _DiscernWindow
   GtkStack             *main_stack;
   AdwStatusPage        *model_page;
   AdwLeaflet           *leaflet;
+  GtkWidget            *content_box;
   GtkListView          *item_list;
   AdwWindowTitle       *content_title;
   GtkStack             *content_stack;
@@ -266,8 +267,38 @@ selection_changed_cb (DiscernWindow      *self,
     set_show_grid (self, FALSE);
   }
 
+  /* Narrow, the list and the picture are pages: choosing one shows it. */
+  if (gtk_bitset_get_size (selected) == 1 && adw_leaflet_get_folded (self->leaflet)) {
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  }
+
   update_content (self);
   update_actions (self);
+}
+
+/* Folding with a picture chosen keeps it in view; the list is one step
+ * back. */
+static void
+leaflet_folded_cb (DiscernWindow *self,
+                   GParamSpec    *pspec,
+                   AdwLeaflet    *leaflet)
+{
+  g_autoptr(GtkBitset) selected =
+    gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+  if (adw_leaflet_get_folded (leaflet) && (!gtk_bitset_is_empty (selected) || self->show_grid)) {
+    adw_leaflet_set_visible_child (leaflet, self->content_box);
+  }
+}
+
+static void
+item_activated_cb (DiscernWindow *self,
+                   guint          position,
+                   GtkListView   *list)
+{
+  if (adw_leaflet_get_folded (self->leaflet)) {
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  }
 }
 
 static void
@@ -636,7 +667,9 @@ back_action (GtkWidget  *widget,
 {
   DiscernWindow *self = DISCERN_WINDOW (widget);
 
+  /* Back in the list, the same picture can be chosen again. */
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
 }
 
 static void
@@ -983,6 +1016,7 @@ discern_window_class_init (DiscernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, model_page);
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, DiscernWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, item_list);
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, DiscernWindow, content_stack);
@@ -1018,6 +1052,10 @@ discern_window_init (DiscernWindow *self)
 
   g_signal_connect_object (self->selection, "selection-changed",
                            G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::folded",
+                           G_CALLBACK (leaflet_folded_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->item_list, "activate",
+                           G_CALLBACK (item_activated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->items, "items-changed",
                            G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
   setup_drop_target (self);
