@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 #include <time.h>
+#include <adwaita.h>
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -809,6 +810,51 @@ test_model_missing (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "welcome");
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+    if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window))) {
+      return window;
+    }
+  }
+
+  return NULL;
+}
+
+static void
+close_toplevel (GType type)
+{
+  GtkWindow *window = find_toplevel (type);
+
+  g_assert_nonnull (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (window);
+  spin (50);
+  g_assert_null (window);
+}
+
+static void
+test_dialogs (void)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "preferences", NULL);
+  spin (50);
+  close_toplevel (g_type_from_name ("DiscernPreferencesWindow"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "about", NULL);
+  spin (50);
+  close_toplevel (ADW_TYPE_ABOUT_WINDOW);
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-help-overlay", NULL);
+  spin (50);
+  g_assert_nonnull (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
+  gtk_widget_set_visible (GTK_WIDGET (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
+}
+
 static void
 test_widgets_finalize (void)
 {
@@ -953,6 +999,7 @@ main (int    argc,
   g_test_add_func ("/app/window/compare-and-export", test_compare_and_export);
   g_test_add_func ("/app/window/resize-mode", test_resize_mode);
   g_test_add_func ("/app/window/model-missing", test_model_missing);
+  g_test_add_func ("/app/window/dialogs", test_dialogs);
   g_test_add_func ("/app/widgets/finalize", test_widgets_finalize);
 
   status = g_test_run ();
