@@ -781,6 +781,29 @@ test_resize_mode (void)
 }
 
 static void
+test_n_predictions (void)
+{
+  g_autoptr(GFile) file = write_picture ("ten.png", 91);
+  GSettings *settings = discern_application_get_settings (fixture.app);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) more_rows = NULL;
+
+  discern_window_open_files (fixture.window, &file, 1);
+  wait_for_items (1);
+  spin (50);
+  rows = find_widgets (DISCERN_TYPE_PREDICTION_ROW);
+  g_assert_cmpuint (rows->len, ==, 5);
+
+  g_settings_set_int (settings, "n-predictions", 8);
+  spin (50);
+  more_rows = find_widgets (DISCERN_TYPE_PREDICTION_ROW);
+  g_assert_cmpuint (more_rows->len, ==, 8);
+
+  g_settings_reset (settings, "n-predictions");
+  clear_window ();
+}
+
+static void
 test_model_missing (void)
 {
   GSettings *settings = discern_application_get_settings (fixture.app);
@@ -998,6 +1021,7 @@ main (int    argc,
   g_test_add_func ("/app/window/burst", test_burst);
   g_test_add_func ("/app/window/compare-and-export", test_compare_and_export);
   g_test_add_func ("/app/window/resize-mode", test_resize_mode);
+  g_test_add_func ("/app/window/n-predictions", test_n_predictions);
   g_test_add_func ("/app/window/model-missing", test_model_missing);
   g_test_add_func ("/app/window/dialogs", test_dialogs);
   g_test_add_func ("/app/widgets/finalize", test_widgets_finalize);
