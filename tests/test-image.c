@@ -787,6 +787,7 @@ typedef enum {
   BAD_TRUNCATED_PNG,
   BAD_TRUNCATED_JPEG,
   BAD_PNG_CRC,
+  BAD_GIF_EMPTY_FRAME,
 } BadKind;
 
 static const struct {
@@ -802,7 +803,25 @@ static const struct {
   { "truncated-png", BAD_TRUNCATED_PNG, DISCERN_SOURCE_ERROR_CORRUPT, NULL },
   { "truncated-jpeg", BAD_TRUNCATED_JPEG, DISCERN_SOURCE_ERROR_CORRUPT, NULL },
   { "png-crc", BAD_PNG_CRC, DISCERN_SOURCE_ERROR_CORRUPT, "CRC" },
+  /* Found by fuzz-image: gdk-pixbuf failed an assertion on it. */
+  { "gif-empty-frame", BAD_GIF_EMPTY_FRAME, DISCERN_SOURCE_ERROR_CORRUPT,
+    "no pixels" },
 };
+
+/* A GIF whose one frame is 1 pixel wide and 0 high. */
+static GBytes *
+gif_with_empty_frame (void)
+{
+  static const guint8 gif[] = {
+    'G', 'I', 'F', '8', '9', 'a', 12, 0, 9, 0, 0x80, 0, 0,  /* screen */
+    0, 0, 0, 255, 255, 255,                                /* 2 colours */
+    0x2c, 0, 0, 0, 0, 1, 0, 0, 0, 0,                       /* frame 1x0 */
+    2, 2, 0x44, 0x01, 0,                                   /* LZW data */
+    0x3b,
+  };
+
+  return g_bytes_new_static (gif, sizeof gif);
+}
 
 static GBytes *
 static_text (const char *text)
@@ -848,6 +867,8 @@ bad_bytes (BadKind kind)
     copy = g_memdup2 (data, length);
     copy[8 + 8 + 13] ^= 0x55;  /* the IHDR CRC's first byte */
     return g_bytes_new_take (copy, length);
+  case BAD_GIF_EMPTY_FRAME:
+    return gif_with_empty_frame ();
   }
   g_assert_not_reached ();
 }

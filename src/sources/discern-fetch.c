@@ -317,7 +317,9 @@ discern_fetch_display_url (const char *url)
   if (discern_data_url_is_data_url (url)) {
     return discern_data_url_describe (url);
   }
-  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  /* Only a URL with a host goes back through GUri: GLib parses some
+   * others ("x:a/..//b") into a GUri it then refuses to print. */
+  uri = parse_http_url (url);
   if (uri != NULL) {
     return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
   }

@@ -283,6 +283,56 @@ check_jpeg_cost (const JpegSurvey  *survey,
   return FALSE;
 }
 
+/* GIF frames of no width or height make gdk-pixbuf 2.42's loader fail an
+ * assertion (a critical, not an error) while drawing the first frame, so
+ * they are refused before it sees them. Walks the blocks of the file:
+ * extensions and frames, each followed by sub-blocks of data. Stops
+ * without a verdict where the data ends or stops making sense, leaving the
+ * rest to the decoder. */
+static gboolean
+gif_has_empty_frame (const guint8 *data,
+                     gsize         length)
+{
+  gsize pos = 13;  /* "GIF89a" and the logical screen descriptor */
+
+  if (length < pos) {
+    return FALSE;
+  }
+  if (data[10] & 0x80) {
+    pos += 3u << ((data[10] & 0x07) + 1);  /* global colour table */
+  }
+
+  while (pos < length) {
+    guint8 block = data[pos++];
+
+    if (block == 0x2c) {
+      /* Frame: left, top, width, height, flags; then its colour table and
+       * the LZW code size. */
+      if (pos + 9 > length) {
+        return FALSE;
+      }
+      if ((data[pos + 4] | data[pos + 5] << 8) == 0 ||
+          (data[pos + 6] | data[pos + 7] << 8) == 0) {
+        return TRUE;
+      }
+      if (data[pos + 8] & 0x80) {
+        pos += 3u << ((data[pos + 8] & 0x07) + 1);
+      }
+      pos += 10;
+    } else if (block == 0x21) {
+      pos++;  /* the extension's label */
+    } else {
+      return FALSE;  /* the trailer, or not a block at all */
+    }
+    /* Sub-blocks: a length byte each, ended by a zero. */
+    while (pos < length && data[pos] != 0) {
+      pos += data[pos] + 1;
+    }
+    pos++;
+  }
+  return FALSE;
+}
+
 /* Web pages: what a link to a picture often returns instead (a login,
  * hotlink or error page). Looks for the usual opening tags near the top. */
 static gboolean
@@ -486,6 +536,14 @@ decode_pixbuf (GBytes  *bytes,
     if (!check_jpeg_cost (&survey, error)) {
       return NULL;
     }
+  }
+  if (length >= 6 && memcmp (data, "GIF8", 4) == 0 &&
+      gif_has_empty_frame (data, length)) {
+    g_set_error_literal (error, DISCERN_SOURCE_ERROR,
+                         DISCERN_SOURCE_ERROR_CORRUPT,
+                         "The picture is damaged and cannot be decoded: one "
+                         "of its frames has no pixels");
+    return NULL;
   }
 
   loader = gdk_pixbuf_loader_new ();
