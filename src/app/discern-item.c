@@ -519,9 +519,7 @@ model_state_cb (DiscernItem       *self,
   }
 
   g_clear_signal_handler (&self->model_handler, classifier);
-  if (self->image != NULL) {
-    make_input (self);
-  }
+  decode (self);
 }
 
 static void
@@ -532,6 +530,9 @@ classify_when_ready (DiscernItem *self)
     return;
   }
 
+  /* The model may take long to come (a download, a folder to choose):
+   * the decoded picture is not kept meanwhile, only what is shown. */
+  g_clear_pointer (&self->image, discern_image_free);
   set_state (self, DISCERN_ITEM_STATE_WAITING);
   self->model_handler = g_signal_connect_object (self->classifier, "notify::state",
                                                  G_CALLBACK (model_state_cb), self,

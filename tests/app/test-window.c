@@ -803,9 +803,17 @@ test_n_predictions (void)
   clear_window ();
 }
 
+static gboolean
+item_waits (gpointer data)
+{
+  return g_list_model_get_n_items (items ()) == 1
+         && discern_item_get_state (item_at (0)) == DISCERN_ITEM_STATE_WAITING;
+}
+
 static void
 test_model_missing (void)
 {
+  g_autoptr(GFile) waiting = write_picture ("waiting.png", 95);
   GSettings *settings = discern_application_get_settings (fixture.app);
   g_autofree char *empty = g_build_filename (fixture.dir, "empty-model", NULL);
   g_autofree char *saved = g_strdup (g_getenv ("DISCERN_MODEL_DIR"));
@@ -824,12 +832,22 @@ test_model_missing (void)
   stack = stacks->pdata[0];
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "model");
 
+  /* A picture opened now waits for the network and is classified once the
+   * model is back. */
+  discern_window_open_files (fixture.window, &waiting, 1);
+  wait_until (item_waits, NULL, "the item to wait for the network");
+
   g_setenv ("DISCERN_MODEL_DIR", saved, TRUE);
   g_settings_reset (settings, "model-folder");
   spin (10);
   wait_until (model_ready, NULL, "the model");
   g_assert_cmpint (discern_classifier_get_state (discern_application_get_classifier (fixture.app)),
                    ==, DISCERN_MODEL_STATE_READY);
+  wait_for_items (1);
+  assert_ranked (item_at (0));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "items");
+
+  clear_window ();
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "welcome");
 }
 
