@@ -788,6 +788,7 @@ typedef enum {
   BAD_TRUNCATED_JPEG,
   BAD_PNG_CRC,
   BAD_GIF_EMPTY_FRAME,
+  BAD_GIF_JUNK_EMPTY_FRAME,
 } BadKind;
 
 static const struct {
@@ -806,21 +807,31 @@ static const struct {
   /* Found by fuzz-image: gdk-pixbuf failed an assertion on it. */
   { "gif-empty-frame", BAD_GIF_EMPTY_FRAME, DISCERN_SOURCE_ERROR_CORRUPT,
     "no pixels" },
+  { "gif-junk-empty-frame", BAD_GIF_JUNK_EMPTY_FRAME,
+    DISCERN_SOURCE_ERROR_CORRUPT, "no pixels" },
 };
 
-/* A GIF whose one frame is 1 pixel wide and 0 high. */
+/* A GIF whose one frame is 1 pixel wide and 0 high, after stray bytes
+ * that gdk-pixbuf skips. */
 static GBytes *
-gif_with_empty_frame (void)
+gif_with_empty_frame (gsize n_junk)
 {
-  static const guint8 gif[] = {
+  static const guint8 head[] = {
     'G', 'I', 'F', '8', '9', 'a', 12, 0, 9, 0, 0x80, 0, 0,  /* screen */
     0, 0, 0, 255, 255, 255,                                /* 2 colours */
+  };
+  static const guint8 junk[] = { 0x02, 0x00, 0x84 };
+  static const guint8 frame[] = {
     0x2c, 0, 0, 0, 0, 1, 0, 0, 0, 0,                       /* frame 1x0 */
     2, 2, 0x44, 0x01, 0,                                   /* LZW data */
     0x3b,
   };
+  GByteArray *gif = g_byte_array_new ();
 
-  return g_bytes_new_static (gif, sizeof gif);
+  g_byte_array_append (gif, head, sizeof head);
+  g_byte_array_append (gif, junk, MIN (n_junk, sizeof junk));
+  g_byte_array_append (gif, frame, sizeof frame);
+  return g_byte_array_free_to_bytes (gif);
 }
 
 static GBytes *
@@ -868,7 +879,9 @@ bad_bytes (BadKind kind)
     copy[8 + 8 + 13] ^= 0x55;  /* the IHDR CRC's first byte */
     return g_bytes_new_take (copy, length);
   case BAD_GIF_EMPTY_FRAME:
-    return gif_with_empty_frame ();
+    return gif_with_empty_frame (0);
+  case BAD_GIF_JUNK_EMPTY_FRAME:
+    return gif_with_empty_frame (3);
   }
   g_assert_not_reached ();
 }

@@ -286,9 +286,9 @@ check_jpeg_cost (const JpegSurvey  *survey,
 /* GIF frames of no width or height make gdk-pixbuf 2.42's loader fail an
  * assertion (a critical, not an error) while drawing the first frame, so
  * they are refused before it sees them. Walks the blocks of the file:
- * extensions and frames, each followed by sub-blocks of data. Stops
- * without a verdict where the data ends or stops making sense, leaving the
- * rest to the decoder. */
+ * extensions and frames, each followed by sub-blocks of data, and stray
+ * bytes between them. Stops without a verdict where the data ends, leaving
+ * the rest to the decoder. */
 static gboolean
 gif_has_empty_frame (const guint8 *data,
                      gsize         length)
@@ -321,8 +321,10 @@ gif_has_empty_frame (const guint8 *data,
       pos += 10;
     } else if (block == 0x21) {
       pos++;  /* the extension's label */
+    } else if (block == 0x3b) {
+      return FALSE;  /* the trailer */
     } else {
-      return FALSE;  /* the trailer, or not a block at all */
+      continue;  /* gdk-pixbuf skips stray bytes between blocks, too */
     }
     /* Sub-blocks: a length byte each, ended by a zero. */
     while (pos < length && data[pos] != 0) {

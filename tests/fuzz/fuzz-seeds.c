@@ -8,9 +8,10 @@
  *
  * fills DIR/seeds-image (small pictures in every format gdk-pixbuf writes
  * here, and hand-made GIF, TGA, PNM, XPM, SVG, web page and text), DIR/
- * seeds-weights (small Keras weight files in each layout the reader knows)
- * and DIR/seeds-url (links), creates the empty corpus folders the fuzzers
- * add to, and touches STAMP.
+ * seeds-weights (recipes for fuzz-weights), DIR/seeds-weights-raw (small
+ * Keras weight files in each layout the reader knows) and DIR/seeds-url
+ * (links), creates the empty corpus folders the fuzzers add to, and
+ * touches STAMP.
  */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -28,7 +29,9 @@
 #define WIDTH  12
 #define HEIGHT 9
 
-static const char *const targets[] = { "image", "weights", "url" };
+static const char *const targets[] = {
+  "image", "weights", "weights-raw", "url",
+};
 
 static char *
 make_dir (const char *parent,
@@ -358,6 +361,53 @@ write_weight_seeds (const char *dir)
                G_N_ELEMENTS (conv_only_layers), 224, NULL);
 }
 
+/* Recipes for fuzz-weights, byte by byte as it reads them: layers - 1,
+ * side - 1, then kind, units - 1 and name of each layer, a seed, layout
+ * flags, naming, storage, data type, then what to spoil. */
+static void
+write_recipe_seeds (const char *dir)
+{
+  static const guint8 vgg_like[] = {
+    6, 7,
+    0, 1, 0,   1, 0, 1,   0, 3, 0,   1, 0, 1,   2, 0, 2,
+    3, 4, 3,   3, 2, 4,
+    42, 0, 0, 0, 0,
+  };
+  static const guint8 spoiled[][10] = {
+    { 1, 1, 1, 1, 3, 7 },                      /* NaN in the dense kernel */
+    { 1, 1, 1, 0, 1, 3 },                      /* huge value */
+    { 0, 1, 0, 0, 1, 2, 3, 4, 5, 6 },          /* another shape */
+    { 0, 1, 1, 0 },                            /* no layer_names */
+    { 0, 1, 2, 0 },                            /* no weight_names */
+    { 0, 1, 3, 0, 1 },                         /* a layer group gone */
+  };
+  static const guint8 layouts[] = { 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f };
+
+  write_seed (dir, "recipe-vgg-like", vgg_like, sizeof vgg_like);
+  for (gsize i = 0; i < G_N_ELEMENTS (layouts); i++) {
+    g_autofree char *name = g_strdup_printf ("recipe-layout-%02x",
+                                             layouts[i]);
+    guint8 recipe[sizeof vgg_like + 3];
+
+    memcpy (recipe, vgg_like, sizeof vgg_like);
+    recipe[sizeof vgg_like - 4] = layouts[i];
+    recipe[sizeof vgg_like - 3] = i % 2;        /* naming */
+    recipe[sizeof vgg_like - 2] = i / 2 % 2;    /* storage */
+    recipe[sizeof vgg_like - 1] = i % 3;        /* data type */
+    memset (recipe + sizeof vgg_like, 0, 3);
+    write_seed (dir, name, recipe, sizeof recipe);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (spoiled); i++) {
+    g_autofree char *name = g_strdup_printf ("recipe-spoiled-%" G_GSIZE_FORMAT,
+                                             i);
+    guint8 recipe[sizeof vgg_like + sizeof spoiled[0]];
+
+    memcpy (recipe, vgg_like, sizeof vgg_like);
+    memcpy (recipe + sizeof vgg_like, spoiled[i], sizeof spoiled[i]);
+    write_seed (dir, name, recipe, sizeof recipe);
+  }
+}
+
 /* Links */
 
 static void
@@ -402,6 +452,7 @@ main (int    argc,
 {
   g_autofree char *image_dir = NULL;
   g_autofree char *weights_dir = NULL;
+  g_autofree char *raw_dir = NULL;
   g_autofree char *url_dir = NULL;
 
   if (argc != 3) {
@@ -411,13 +462,15 @@ main (int    argc,
 
   image_dir = make_dir (argv[1], "seeds", "image");
   weights_dir = make_dir (argv[1], "seeds", "weights");
+  raw_dir = make_dir (argv[1], "seeds", "weights-raw");
   url_dir = make_dir (argv[1], "seeds", "url");
   for (gsize i = 0; i < G_N_ELEMENTS (targets); i++) {
     g_free (make_dir (argv[1], "corpus", targets[i]));
   }
 
   write_image_seeds (image_dir);
-  write_weight_seeds (weights_dir);
+  write_recipe_seeds (weights_dir);
+  write_weight_seeds (raw_dir);
   write_url_seeds (url_dir);
   write_text (".", argv[2], "");
   return 0;
