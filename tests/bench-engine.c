@@ -4,10 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Writes a full-size VGG16 with seeded random weights to a temporary file,
- * loads it and runs it at batch 1 and batch 8. Each conv layer's speed is
- * set against one cblas_sgemm of the same shape measured in the same run:
- * the ratio of the two is the figure of merit, as it factors out the
- * machine and whatever else runs on it. Usage: bench-engine [--quick]
+ * loads it and runs it at batch 1 and batch 8. Then the two conv paths,
+ * im2col and Winograd, side by side: each conv layer alone, and the whole
+ * forward pass against a network loaded with DISCERN_CONV=im2col, in
+ * alternating rounds so that both see the same machine. Last, each layer
+ * of the network as it runs, set against one cblas_sgemm of the same shape
+ * measured in the same run, which factors out the machine and whatever
+ * else runs on it. Usage: bench-engine [--quick]
  */
 
 #include "dn-layers.h"
@@ -16,6 +19,7 @@
 
 #include <cblas.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,11 +29,12 @@
 typedef struct {
   int batch1_runs;    /* batch-1 passes for ms per image */
   int batch8_runs;    /* batch-8 passes for images per second */
+  int path_rounds;    /* rounds of im2col against Winograd */
   int layer_rounds;   /* rounds of one pass and all the reference SGEMMs */
 } Plan;
 
-static const Plan full_plan = { 9, 5, 9 };
-static const Plan quick_plan = { 3, 2, 3 };
+static const Plan full_plan = { 9, 5, 7, 9 };
+static const Plan quick_plan = { 3, 2, 3, 3 };
 
 /* Layer times of one pass, filled in by the network's layer timer. */
 typedef struct {
@@ -324,6 +329,185 @@ report_layers (DnNetwork   *network,
           "other layers", "", other_total * 1e3);
 }
 
+/* The largest |a - b| over the largest |b| (at least 1): how far the
+ * Winograd path strays from im2col, on the scale of the values. */
+static double
+scaled_difference (const float *a,
+                   const float *b,
+                   gsize        count)
+{
+  double scale = 1;
+  double worst = 0;
+
+  for (gsize i = 0; i < count; i++) {
+    scale = MAX (scale, fabs (b[i]));
+  }
+  for (gsize i = 0; i < count; i++) {
+    worst = MAX (worst, fabs ((double) a[i] - b[i]));
+  }
+  return worst / scale;
+}
+
+/* Both paths on one conv layer's shape and kernel at batch `n`, in
+ * alternating rounds; medians in seconds, and the two outputs compared.
+ *   in (n, height, width, in_channels), out_* (n, height, width,
+ *   out_channels), scratch (DN_CONV_SCRATCH_FLOATS) */
+static void
+time_conv_paths (const DnLayer *layer,
+                 const float   *transformed,
+                 const float   *in,
+                 float         *out_im2col,
+                 float         *out_winograd,
+                 float         *scratch,
+                 int            n,
+                 int            rounds,
+                 double        *im2col_seconds,
+                 double        *winograd_seconds,
+                 double        *difference)
+{
+  double im2col[MAX_RUNS];
+  double winograd[MAX_RUNS];
+
+  for (int r = 0; r < rounds; r++) {
+    double start = now ();
+
+    dn_conv3x3_forward (out_im2col, in, layer->kernel, layer->bias, n,
+                        layer->in_height, layer->in_width, layer->in_channels,
+                        layer->out_channels, scratch, DN_CONV_SCRATCH_FLOATS);
+    im2col[r] = now () - start;
+
+    start = now ();
+    dn_conv3x3_winograd_forward (out_winograd, in, transformed, layer->bias, n,
+                                 layer->in_height, layer->in_width,
+                                 layer->in_channels, layer->out_channels,
+                                 scratch, DN_CONV_SCRATCH_FLOATS);
+    winograd[r] = now () - start;
+  }
+  *im2col_seconds = median (im2col, rounds);
+  *winograd_seconds = median (winograd, rounds);
+  *difference = scaled_difference (out_winograd, out_im2col,
+                                   (gsize) n * layer->out_height
+                                   * layer->out_width * layer->out_channels);
+}
+
+/* Each conv layer alone by both paths, at batch 1 and 8, on inputs of the
+ * magnitude of VGG16's activations after ReLU. */
+static void
+report_conv_paths (DnNetwork *network,
+                   int        rounds)
+{
+  guint n_layers = dn_network_get_n_layers (network);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  g_autofree float *scratch = g_new (float, DN_CONV_SCRATCH_FLOATS);
+  double totals[4] = { 0 };
+
+  printf ("\nconv paths, each layer alone, median of %d alternating rounds; "
+          "diff: largest |winograd - im2col| / largest |im2col|\n", rounds);
+  printf ("%-14s %4s %4s %4s | %8s %8s %5s | %8s %8s %5s | %7s %s\n",
+          "layer", "side", "c_in", "c_out", "im2col", "winograd", "speed",
+          "im2col/8", "wino/8", "speed", "diff", "network uses");
+  for (guint i = 0; i < n_layers; i++) {
+    const DnLayer *layer = dn_network_get_layer (network, i);
+    gsize in_floats, out_floats;
+    g_autofree float *transformed = NULL;
+    g_autofree float *in = NULL;
+    g_autofree float *out_im2col = NULL;
+    g_autofree float *out_winograd = NULL;
+    double seconds[4];
+    double difference[2];
+    gboolean pays;
+
+    if (layer->kind != DN_LAYER_CONV3X3) {
+      continue;
+    }
+    in_floats = (gsize) 8 * layer->in_height * layer->in_width * layer->in_channels;
+    out_floats = (gsize) 8 * layer->out_height * layer->out_width * layer->out_channels;
+    transformed = g_new (float, dn_conv3x3_winograd_kernel_floats (layer->in_channels,
+                                                                   layer->out_channels));
+    dn_conv3x3_winograd_kernel (transformed, layer->kernel, layer->in_channels,
+                                layer->out_channels);
+    in = random_floats (rand, in_floats, 0, 2);
+    out_im2col = g_new (float, out_floats);
+    out_winograd = g_new (float, out_floats);
+
+    for (int b = 0; b < 2; b++) {
+      int n = b == 0 ? 1 : 8;
+
+      time_conv_paths (layer, transformed, in, out_im2col, out_winograd, scratch, n,
+                       b == 0 ? rounds : (rounds + 1) / 2, &seconds[2 * b],
+                       &seconds[2 * b + 1], &difference[b]);
+      seconds[2 * b] /= n;
+      seconds[2 * b + 1] /= n;
+    }
+    pays = dn_conv3x3_winograd_pays (layer->in_height, layer->in_width,
+                                     layer->in_channels, layer->out_channels);
+    /* im2col everywhere, and the network's choice, at batch 1 and 8 */
+    for (int b = 0; b < 2; b++) {
+      totals[2 * b] += seconds[2 * b];
+      totals[2 * b + 1] += seconds[2 * b + (pays ? 1 : 0)];
+    }
+    printf ("%-14s %4d %4d %4d | %8.2f %8.2f %4.2fx | %8.2f %8.2f %4.2fx | %7.1e %s\n",
+            layer->name, layer->in_height, layer->in_channels, layer->out_channels,
+            seconds[0] * 1e3, seconds[1] * 1e3, seconds[0] / seconds[1],
+            seconds[2] * 1e3, seconds[3] * 1e3, seconds[2] / seconds[3],
+            MAX (difference[0], difference[1]), pays ? "winograd" : "im2col");
+  }
+  printf ("%-14s %14s | %8.2f %8.2f %4.2fx | %8.2f %8.2f %4.2fx   (ms per image; "
+          "winograd column: the network's choice per layer)\n", "13 conv layers", "",
+          totals[0] * 1e3, totals[1] * 1e3, totals[0] / totals[1],
+          totals[2] * 1e3, totals[3] * 1e3, totals[2] / totals[3]);
+}
+
+/* The whole forward pass of `network` against `im2col_network` (the same
+ * file loaded with DISCERN_CONV=im2col), alternating, at batch 1 and 8;
+ * then how far their probabilities differ. */
+static void
+report_forward_paths (DnNetwork   *network,
+                      DnNetwork   *im2col_network,
+                      float       *probabilities,
+                      const float *input,
+                      int          rounds)
+{
+  int classes = dn_network_get_n_classes (network);
+  g_autofree float *im2col_probabilities = g_new (float, 8 * classes);
+  double worst = 0;
+  int same_top = 0;
+
+  printf ("\nwhole forward pass, median of %d alternating rounds\n", rounds);
+  for (int b = 0; b < 2; b++) {
+    int n = b == 0 ? 1 : 8;
+    double winograd[MAX_RUNS];
+    double im2col[MAX_RUNS];
+    double w, i;
+
+    time_forward (network, probabilities, input, n);
+    time_forward (im2col_network, im2col_probabilities, input, n);
+    for (int r = 0; r < rounds; r++) {
+      winograd[r] = time_forward (network, probabilities, input, n);
+      im2col[r] = time_forward (im2col_network, im2col_probabilities, input, n);
+    }
+    w = median (winograd, rounds) / n;
+    i = median (im2col, rounds) / n;
+    printf ("batch %d:  network %.1f ms per image, im2col only %.1f ms per image: "
+            "%.2fx\n", n, w * 1e3, i * 1e3, i / w);
+  }
+
+  for (int b = 0; b < 8; b++) {
+    const float *p = probabilities + (gsize) b * classes;
+    const float *q = im2col_probabilities + (gsize) b * classes;
+    int top_p = 0, top_q = 0;
+
+    for (int c = 0; c < classes; c++) {
+      worst = MAX (worst, fabs ((double) p[c] - q[c]));
+      top_p = p[c] > p[top_p] ? c : top_p;
+      top_q = q[c] > q[top_q] ? c : top_q;
+    }
+    same_top += top_p == top_q;
+  }
+  printf ("accuracy: probabilities differ from im2col's by at most %.2e; "
+          "same top-1 for %d of 8 images\n", worst, same_top);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -332,6 +516,7 @@ main (int   argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
   g_autoptr (DnNetwork) network = NULL;
+  g_autoptr (DnNetwork) im2col_network = NULL;
   g_autofree char *path = NULL;
   g_autofree float *input = NULL;
   g_autofree float *probabilities = NULL;
@@ -374,6 +559,18 @@ main (int   argc,
           "%.1f to %.1f); peak resident %.0f MB\n", 8 / timing.median,
           timing.median * 1e3 / 8, plan->batch8_runs, timing.fastest * 1e3 / 8,
           timing.slowest * 1e3 / 8, status_megabytes ("VmHWM:"));
+
+  report_conv_paths (network, plan->path_rounds);
+
+  g_setenv ("DISCERN_CONV", "im2col", TRUE);
+  im2col_network = dn_network_load (path, &error);
+  g_unsetenv ("DISCERN_CONV");
+  if (im2col_network == NULL) {
+    g_error ("%s", error->message);
+  }
+  report_forward_paths (network, im2col_network, probabilities, input,
+                        plan->path_rounds);
+  g_clear_pointer (&im2col_network, dn_network_free);
 
   report_layers (network, probabilities, input, plan->layer_rounds);
 

@@ -66,9 +66,17 @@ check_guard (const char  *what,
   }
 }
 
-/* Compares `fast` with `reference`. The metric is the absolute error,
- * divided by |reference| where that exceeds 1 when `relative` is set (so
- * large sums are judged by their significant digits). A NaN or infinity in
+/* How compare() judges an error. */
+typedef enum {
+  ABSOLUTE,   /* |fast - reference| */
+  RELATIVE,   /* divided by |reference| where that exceeds 1, so large
+               * sums are judged by their significant digits */
+  SCALED,     /* divided by the largest |reference| of the whole output
+               * where that exceeds 1: a value near 0 may come from terms as
+               * large as the output's largest, and carries their rounding */
+} Metric;
+
+/* Compares `fast` with `reference` by `metric`. A NaN or infinity in
  * `fast` that the reference does not have always counts as a mismatch.
  * Prints the first few mismatches, as NHWC indices when `shape` is given,
  * and fails the test when the worst error exceeds `tolerance`. */
@@ -78,17 +86,26 @@ compare (const char  *what,
          const float *reference,
          gsize        count,
          const int    shape[4],
-         gboolean     relative,
+         Metric       metric,
          double       tolerance)
 {
+  static const char *const metric_names[] = {
+    [ABSOLUTE] = "absolute", [RELATIVE] = "relative", [SCALED] = "scaled",
+  };
   double worst = 0;
+  double scale = 1;
   guint mismatches = 0;
 
+  for (gsize i = 0; metric == SCALED && i < count; i++) {
+    scale = MAX (scale, fabs (reference[i]));
+  }
   for (gsize i = 0; i < count; i++) {
     double error = fabs ((double) fast[i] - reference[i]);
 
-    if (relative) {
+    if (metric == RELATIVE) {
       error /= MAX (1.0, fabs (reference[i]));
+    } else if (metric == SCALED) {
+      error /= scale;
     }
     if (isnan (error)) {
       error = INFINITY;
@@ -121,11 +138,11 @@ compare (const char  *what,
     g_test_fail_printf ("%s: %u of %" G_GSIZE_FORMAT " values differ; "
                         "max %s error %.3g exceeds tolerance %.3g",
                         what, mismatches, count,
-                        relative ? "relative" : "absolute",
+                        metric_names[metric],
                         worst, tolerance);
   } else {
     g_test_message ("%s: max %s error %.3g (tolerance %.3g)",
-                    what, relative ? "relative" : "absolute",
+                    what, metric_names[metric],
                     worst, tolerance);
   }
 }
@@ -199,7 +216,7 @@ test_conv3x3 (gconstpointer data)
   dn_conv3x3_reference (reference, in, kernel, bias, test->n, test->height,
                         test->width, test->c_in, test->c_out);
 
-  compare ("conv3x3 out", fast, reference, out_count, shape, TRUE,
+  compare ("conv3x3 out", fast, reference, out_count, shape, RELATIVE,
            CONV_TOLERANCE);
   check_guard ("conv3x3 out", fast, out_count, GUARD_FLOATS);
   check_guard ("conv3x3 scratch", scratch, scratch_floats, min_scratch);
@@ -243,9 +260,175 @@ test_conv3x3_batch (gconstpointer data)
                         test->height, test->width, test->c_in, test->c_out,
                         scratch, scratch_floats);
     /* The same arithmetic in the same order: no error at all. */
-    compare (what, batch + b * image_out, single, image_out, shape, FALSE,
+    compare (what, batch + b * image_out, single, image_out, shape, ABSOLUTE,
              0.0);
   }
+}
+
+/* Winograd convolution. The cases share ConvCase; scratch_rows counts
+ * tiles of dn_conv3x3_winograd_min_scratch() floats instead of rows. */
+static const ConvCase winograd_cases[] = {
+  { "small",              1,  8,  8,  4,  8, 0 },
+  { "odd-size",           1,  7,  5,  5,  3, 0 },
+  { "rgb-input",          1, 17, 16,  3, 16, 0 },
+  { "batch",              3,  9, 11,  8, 12, 0 },
+  { "tiny-scratch",       2, 13,  7,  6,  5, 1 },
+  /* 12 tiles per image; the scratch holds 7, so two blocks of 6. */
+  { "uneven-blocks",      2, 10, 14,  9, 11, 7 },
+  { "single-pixel",       2,  1,  1,  9,  4, 1 },
+  { "single-column",      1,  6,  1,  3,  5, 0 },
+  { "single-row",         2,  1,  6,  3,  5, 0 },
+  { "partial-lanes",      1,  9,  9, 13, 21, 0 },
+  { "wide-channels",      1, 10, 10, 64, 32, 0 },
+  { "vgg-block4-like",    1, 12, 12, 256, 40, 3 },
+  /* 648 tiles: three blocks with the network's scratch. */
+  { "default-blocks",     2, 70, 70, 16, 16, 0 },
+};
+
+/* The transforms multiply by up to 5 (input), 1/4 (kernel) and 8 (output)
+ * before the sums cancel again, so float rounding reaches ~1e-5 relative to
+ * the result, 10 times the im2col path's; an indexing, padding or transform
+ * mistake still moves results by whole products, around 0.1. */
+#define WINOGRAD_TOLERANCE 1e-4
+
+static void
+test_conv3x3_winograd (gconstpointer data)
+{
+  const ConvCase *test = data;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  gsize in_count = (gsize) test->n * test->height * test->width * test->c_in;
+  gsize out_count = (gsize) test->n * test->height * test->width * test->c_out;
+  gsize kernel_count = (gsize) 9 * test->c_in * test->c_out;
+  gsize transformed_count = dn_conv3x3_winograd_kernel_floats (test->c_in,
+                                                               test->c_out);
+  gsize min_scratch = dn_conv3x3_winograd_min_scratch (test->c_in,
+                                                       test->c_out);
+  gsize scratch_floats;
+  int shape[4] = { test->n, test->height, test->width, test->c_out };
+  g_autofree float *in = random_floats (rand, in_count, 1.0);
+  g_autofree float *kernel = random_floats (rand, kernel_count, 1.0);
+  g_autofree float *bias = random_floats (rand, test->c_out, 1.0);
+  g_autofree float *transformed = guarded_buffer (transformed_count,
+                                                  GUARD_FLOATS);
+  g_autofree float *fast = guarded_buffer (out_count, GUARD_FLOATS);
+  g_autofree float *reference = g_new (float, out_count);
+  g_autofree float *scratch = NULL;
+
+  if (test->scratch_rows == 0) {
+    scratch_floats = MAX (DN_CONV_SCRATCH_FLOATS, min_scratch);
+  } else {
+    scratch_floats = min_scratch * test->scratch_rows;
+  }
+  scratch = guarded_buffer (scratch_floats, min_scratch);
+
+  dn_conv3x3_winograd_kernel (transformed, kernel, test->c_in, test->c_out);
+  dn_conv3x3_winograd_forward (fast, in, transformed, bias, test->n,
+                               test->height, test->width, test->c_in,
+                               test->c_out, scratch, scratch_floats);
+  dn_conv3x3_reference (reference, in, kernel, bias, test->n, test->height,
+                        test->width, test->c_in, test->c_out);
+
+  compare ("winograd out", fast, reference, out_count, shape, SCALED,
+           WINOGRAD_TOLERANCE);
+  check_guard ("winograd out", fast, out_count, GUARD_FLOATS);
+  check_guard ("winograd kernel", transformed, transformed_count,
+               GUARD_FLOATS);
+  check_guard ("winograd scratch", scratch, scratch_floats, min_scratch);
+}
+
+/* As with im2col, every image of a batch must come out exactly as it does
+ * alone; the shapes give one block per image, several, and small blocks. */
+static const ConvCase winograd_batch_cases[] = {
+  { "batch-invariant",          3, 30, 40, 64, 16, 0 },
+  { "batch-invariant-blocks",   2, 50, 42, 32, 24, 5 },
+  { "batch-invariant-rgb",      3, 37, 29,  3, 32, 0 },
+};
+
+static void
+test_conv3x3_winograd_batch (gconstpointer data)
+{
+  const ConvCase *test = data;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  gsize image_in = (gsize) test->height * test->width * test->c_in;
+  gsize image_out = (gsize) test->height * test->width * test->c_out;
+  gsize min_scratch = dn_conv3x3_winograd_min_scratch (test->c_in,
+                                                       test->c_out);
+  gsize scratch_floats = test->scratch_rows == 0
+                         ? MAX (DN_CONV_SCRATCH_FLOATS, min_scratch)
+                         : min_scratch * test->scratch_rows;
+  int shape[4] = { 1, test->height, test->width, test->c_out };
+  g_autofree float *in = random_floats (rand, test->n * image_in, 1.0);
+  g_autofree float *kernel = random_floats (rand, (gsize) 9 * test->c_in * test->c_out, 1.0);
+  g_autofree float *bias = random_floats (rand, test->c_out, 1.0);
+  g_autofree float *transformed = NULL;
+  g_autofree float *batch = g_new (float, test->n * image_out);
+  g_autofree float *single = g_new (float, image_out);
+  g_autofree float *scratch = g_new (float, scratch_floats);
+
+  transformed = g_new (float, dn_conv3x3_winograd_kernel_floats (test->c_in,
+                                                                 test->c_out));
+  dn_conv3x3_winograd_kernel (transformed, kernel, test->c_in, test->c_out);
+  dn_conv3x3_winograd_forward (batch, in, transformed, bias, test->n,
+                               test->height, test->width, test->c_in,
+                               test->c_out, scratch, scratch_floats);
+
+  for (int b = 0; b < test->n; b++) {
+    g_autofree char *what = g_strdup_printf ("winograd image %d of %d", b,
+                                             test->n);
+
+    dn_conv3x3_winograd_forward (single, in + b * image_in, transformed, bias,
+                                 1, test->height, test->width, test->c_in,
+                                 test->c_out, scratch, scratch_floats);
+    /* The same arithmetic in the same order: no error at all. */
+    compare (what, batch + b * image_out, single, image_out, shape, ABSOLUTE,
+             0.0);
+  }
+}
+
+/* A NaN in the input must reach the output wherever the definition puts
+ * it (the Winograd path spreads it further, to the whole tile), so that
+ * broken input never turns into confident numbers. */
+static void
+test_conv3x3_winograd_nan (void)
+{
+  enum { N = 1, HEIGHT = 9, WIDTH = 10, C_IN = 16, C_OUT = 8 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SEED);
+  gsize in_count = (gsize) N * HEIGHT * WIDTH * C_IN;
+  gsize out_count = (gsize) N * HEIGHT * WIDTH * C_OUT;
+  gsize scratch_floats = DN_CONV_SCRATCH_FLOATS;
+  g_autofree float *in = random_floats (rand, in_count, 1.0);
+  g_autofree float *kernel = random_floats (rand, (gsize) 9 * C_IN * C_OUT, 1.0);
+  g_autofree float *bias = random_floats (rand, C_OUT, 1.0);
+  g_autofree float *transformed = g_new (float, dn_conv3x3_winograd_kernel_floats (C_IN, C_OUT));
+  g_autofree float *fast = g_new (float, out_count);
+  g_autofree float *reference = g_new (float, out_count);
+  g_autofree float *scratch = g_new (float, scratch_floats);
+  guint lost = 0;
+  guint reached = 0;
+
+  in[((gsize) 5 * WIDTH + 6) * C_IN + 3] = NAN;
+  dn_conv3x3_winograd_kernel (transformed, kernel, C_IN, C_OUT);
+  dn_conv3x3_winograd_forward (fast, in, transformed, bias, N, HEIGHT, WIDTH,
+                               C_IN, C_OUT, scratch, scratch_floats);
+  dn_conv3x3_reference (reference, in, kernel, bias, N, HEIGHT, WIDTH, C_IN,
+                        C_OUT);
+
+  for (gsize i = 0; i < out_count; i++) {
+    reached += isnan (reference[i]);
+    lost += isnan (reference[i]) && !isnan (fast[i]);
+  }
+  g_assert_cmpuint (reached, ==, 9 * C_OUT);
+  g_assert_cmpuint (lost, ==, 0);
+}
+
+/* VGG16 keeps im2col for its RGB layer and its 14x14 block. */
+static void
+test_conv3x3_winograd_pays (void)
+{
+  g_assert_false (dn_conv3x3_winograd_pays (224, 224, 3, 64));
+  g_assert_true (dn_conv3x3_winograd_pays (224, 224, 64, 64));
+  g_assert_true (dn_conv3x3_winograd_pays (28, 28, 512, 512));
+  g_assert_false (dn_conv3x3_winograd_pays (14, 14, 512, 512));
 }
 
 /* Max-pooling. */
@@ -287,7 +470,8 @@ test_maxpool2x2 (gconstpointer data)
                            test->channels);
 
   /* Picking a maximum involves no arithmetic: the results must be equal. */
-  compare ("maxpool2x2 out", fast, reference, out_count, shape, FALSE, 0.0);
+  compare ("maxpool2x2 out", fast, reference, out_count, shape, ABSOLUTE,
+           0.0);
   check_guard ("maxpool2x2 out", fast, out_count, GUARD_FLOATS);
 }
 
@@ -335,7 +519,7 @@ test_dense (gconstpointer data)
   dn_dense_reference (reference, in, kernel, bias, test->n, test->n_in,
                       test->n_out, test->relu);
 
-  compare ("dense out", fast, reference, out_count, shape, TRUE,
+  compare ("dense out", fast, reference, out_count, shape, RELATIVE,
            DENSE_TOLERANCE);
   check_guard ("dense out", fast, out_count, GUARD_FLOATS);
 
@@ -398,7 +582,7 @@ test_softmax (gconstpointer data)
     dn_softmax_forward (fast, in, test->n, test->classes);
   }
 
-  compare ("softmax out", fast, reference, count, shape, FALSE,
+  compare ("softmax out", fast, reference, count, shape, ABSOLUTE,
            SOFTMAX_TOLERANCE);
   check_guard ("softmax out", fast, count, GUARD_FLOATS);
 
@@ -449,6 +633,16 @@ main (int   argc,
     add_case ("/engine/conv3x3/", conv_batch_cases[i].name,
               &conv_batch_cases[i], test_conv3x3_batch);
   }
+  for (guint i = 0; i < G_N_ELEMENTS (winograd_cases); i++) {
+    add_case ("/engine/conv3x3-winograd/", winograd_cases[i].name,
+              &winograd_cases[i], test_conv3x3_winograd);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (winograd_batch_cases); i++) {
+    add_case ("/engine/conv3x3-winograd/", winograd_batch_cases[i].name,
+              &winograd_batch_cases[i], test_conv3x3_winograd_batch);
+  }
+  g_test_add_func ("/engine/conv3x3-winograd/nan", test_conv3x3_winograd_nan);
+  g_test_add_func ("/engine/conv3x3-winograd/pays", test_conv3x3_winograd_pays);
   for (guint i = 0; i < G_N_ELEMENTS (pool_cases); i++) {
     add_case ("/engine/maxpool2x2/", pool_cases[i].name, &pool_cases[i],
               test_maxpool2x2);

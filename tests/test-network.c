@@ -467,6 +467,36 @@ test_small_features (Fixture       *fixture,
   check_forward (network, model, 2, SEED + 4);
 }
 
+/* Each conv path alone, whatever the layer shapes: DISCERN_CONV picks it
+ * for every conv layer at load time. The small network's layers are too
+ * small for Winograd to pay, so by default they all run im2col. */
+static const char *const conv_paths[] = { "winograd", "im2col" };
+
+static void
+test_small_conv_path (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *path = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(H5wModel) model = write_small (fixture, NULL);
+  g_autoptr(H5wModel) features = NULL;
+  g_autoptr(DnNetwork) network = NULL;
+  g_autoptr(DnNetwork) features_network = NULL;
+
+  g_setenv ("DISCERN_CONV", path, TRUE);
+  network = dn_network_load (fixture->path, &error);
+  g_assert_no_error (error);
+  check_forward (network, model, 1, SEED + 1);
+  check_forward (network, model, 3, SEED + 2);
+
+  features = write_model (fixture, features_layers, G_N_ELEMENTS (features_layers), 224,
+                          NULL);
+  features_network = dn_network_load (fixture->path, &error);
+  g_unsetenv ("DISCERN_CONV");
+  g_assert_no_error (error);
+  check_forward (features_network, features, 2, SEED + 4);
+}
+
 /* Loads from several threads at once: HDF5 calls must be serialised. */
 
 #define PARALLEL_THREADS 4
@@ -611,6 +641,48 @@ check_probabilities (const char  *what,
   /* Not degenerate: neither flat nor one-hot. */
   g_assert_cmpfloat (highest, >, 2.0 / classes);
   g_assert_cmpfloat (highest, <, 0.999);
+}
+
+/* The full VGG16 with Winograd where it pays (blocks 1 to 4 but the RGB
+ * layer) against im2col everywhere, on one image. The metric is the
+ * absolute difference of the probabilities; the tolerance is what the
+ * shared-data test allows against PyTorch. Float32 rounding through 13
+ * conv layers leaves ~1e-5 between the two paths; a layer computed wrongly
+ * changes the probabilities by far more on random weights. */
+#define PATHS_TOLERANCE 1e-4
+
+static void
+test_vgg16_conv_paths (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DnNetwork) network = NULL;
+  g_autoptr(DnNetwork) im2col_network = NULL;
+  gsize image = 224 * 224 * 3;
+  g_autofree float *input = random_input (image, SEED + 5);
+  g_autofree float *winograd = g_new (float, 1000);
+  g_autofree float *im2col = g_new (float, 1000);
+  g_autofree double *as_double = g_new (double, 1000);
+
+  h5w_write_vgg16_random (fixture->path, SEED, &error);
+  g_assert_no_error (error);
+  network = dn_network_load (fixture->path, &error);
+  g_assert_no_error (error);
+  g_setenv ("DISCERN_CONV", "im2col", TRUE);
+  im2col_network = dn_network_load (fixture->path, &error);
+  g_unsetenv ("DISCERN_CONV");
+  g_assert_no_error (error);
+
+  dn_network_forward (network, winograd, input, 1, NULL, &error);
+  g_assert_no_error (error);
+  dn_network_forward (im2col_network, im2col, input, 1, NULL, &error);
+  g_assert_no_error (error);
+
+  check_probabilities ("winograd", winograd, 1000);
+  for (int i = 0; i < 1000; i++) {
+    as_double[i] = im2col[i];
+  }
+  compare ("winograd vs im2col", winograd, as_double, 1000, PATHS_TOLERANCE);
 }
 
 static void
@@ -1039,6 +1111,11 @@ main (int   argc,
   }
   add_test ("small/", "discriminates", NULL, test_small_discriminates);
   add_test ("small/", "features-224", NULL, test_small_features);
+  for (guint i = 0; i < G_N_ELEMENTS (conv_paths); i++) {
+    g_autofree char *name = g_strconcat ("conv-", conv_paths[i], NULL);
+
+    add_test ("small/", name, conv_paths[i], test_small_conv_path);
+  }
   add_test ("small/", "parallel-loads", NULL, test_parallel_loads);
   add_test ("", "timer", NULL, test_timer);
   add_test ("", "cancel", NULL, test_cancel);
@@ -1046,6 +1123,7 @@ main (int   argc,
     add_test ("bad/", bad_cases[i].name, &bad_cases[i], test_bad_file);
   }
   add_test ("vgg16/", "random", NULL, test_vgg16);
+  add_test ("vgg16/", "conv-paths", NULL, test_vgg16_conv_paths);
 
   return g_test_run ();
 }

@@ -239,75 +239,65 @@ relu_in_place (float *values,
   }
 }
 
-/* Preparing a tile (im2col and the bias) is plain copying, which one core
- * does while the others wait for the GEMM. So it is split into parts by
- * rows: the calling thread does the first part and helper threads the
- * rest, one part per OpenBLAS thread. */
-#define MAX_TILE_PARTS 8
+/* Preparing a tile (im2col and the bias) and the Winograd transforms are
+ * plain copying and arithmetic, which one core does while the others wait
+ * for the GEMM. So each is split into parts: the calling thread does the
+ * first part and helper threads the rest, one part per OpenBLAS thread. */
+#define MAX_PARTS 8
+
+/* Does items [start, end) of the work described by `data`. */
+typedef void (*PartFunc) (gpointer data,
+                          int      start,
+                          int      end);
 
 typedef struct {
   GMutex mutex;
   GCond  cond;
   int    pending;     /* parts not yet done */
-} TileSplit;
+} SplitWait;
 
 typedef struct {
-  TileSplit   *split;
-  float       *columns;   /* (rows * width, 9 * c_in) */
-  float       *out;       /* (rows * width, c_out) */
-  const float *in;        /* (height, width, c_in), one image */
-  const float *bias;      /* (c_out) */
-  int          first_row;
-  int          rows;
-  int          height;
-  int          width;
-  int          c_in;
-  int          c_out;
-} TilePart;
+  SplitWait *wait;
+  PartFunc   func;
+  gpointer   data;
+  int        start;
+  int        end;
+} SplitPart;
 
 static void
-prepare_tile_part (TilePart *part)
+run_split_part (gpointer data,
+                gpointer user_data)
 {
-  im2col_rows (part->columns, part->in, part->first_row, part->rows,
-               part->height, part->width, part->c_in);
-  fill_bias (part->out, part->bias, (gsize) part->rows * part->width,
-             part->c_out);
-}
+  SplitPart *part = data;
+  SplitWait *wait = part->wait;
 
-static void
-run_tile_part (gpointer data,
-               gpointer user_data)
-{
-  TilePart *part = data;
-  TileSplit *split = part->split;
+  part->func (part->data, part->start, part->end);
 
-  prepare_tile_part (part);
-
-  g_mutex_lock (&split->mutex);
-  split->pending--;
-  g_cond_signal (&split->cond);
-  g_mutex_unlock (&split->mutex);
+  g_mutex_lock (&wait->mutex);
+  wait->pending--;
+  g_cond_signal (&wait->cond);
+  g_mutex_unlock (&wait->mutex);
 }
 
 /* The helper threads, started on first use and kept for the life of the
  * process; NULL when OpenBLAS runs single-threaded or they could not all
  * be started (a part pushed to a pool without threads would never run). */
 static GThreadPool *
-get_tile_helpers (void)
+get_helpers (void)
 {
   static gsize initialised;
   static GThreadPool *helpers;
 
   if (g_once_init_enter (&initialised)) {
-    int threads = CLAMP (openblas_get_num_threads (), 1, MAX_TILE_PARTS);
+    int threads = CLAMP (openblas_get_num_threads (), 1, MAX_PARTS);
     g_autoptr (GError) error = NULL;
 
     if (threads > 1) {
-      helpers = g_thread_pool_new (run_tile_part, NULL, threads - 1, TRUE,
+      helpers = g_thread_pool_new (run_split_part, NULL, threads - 1, TRUE,
                                    &error);
     }
     if (error != NULL) {
-      g_debug ("layers: im2col stays on one thread: %s", error->message);
+      g_debug ("layers: transforms stay on one thread: %s", error->message);
       g_thread_pool_free (helpers, TRUE, FALSE);
       helpers = NULL;
     }
@@ -316,68 +306,81 @@ get_tile_helpers (void)
   return helpers;
 }
 
-/* Fills the im2col tile for `rows` output rows of one image from
- * `first_row` and preloads the matching output rows with the bias.
- *   columns (rows * width, 9 * c_in)
- *   out     (rows * width, c_out), the tile's rows of the output
- *   in      (height, width, c_in), the image
- *   bias    (c_out) */
+/* Runs `func` on items [0, n_items), split evenly into as many parts as
+ * there are threads (at most one per item), and returns when all are done. */
 static void
-prepare_tile (float       *columns,
-              float       *out,
-              const float *in,
-              const float *bias,
-              int          first_row,
-              int          rows,
-              int          height,
-              int          width,
-              int          c_in,
-              int          c_out)
+run_split (PartFunc func,
+           gpointer data,
+           int      n_items)
 {
-  GThreadPool *helpers = get_tile_helpers ();
+  GThreadPool *helpers = get_helpers ();
   int n_parts = 1;
-  TilePart parts[MAX_TILE_PARTS];
-  TileSplit split;
+  SplitPart parts[MAX_PARTS];
+  SplitWait wait;
 
   if (helpers != NULL) {
-    n_parts = MIN ((int) g_thread_pool_get_max_threads (helpers) + 1, rows);
+    n_parts = MIN ((int) g_thread_pool_get_max_threads (helpers) + 1, n_items);
+  }
+  if (n_parts <= 1) {
+    func (data, 0, n_items);
+    return;
   }
 
-  g_mutex_init (&split.mutex);
-  g_cond_init (&split.cond);
-  split.pending = n_parts - 1;
+  g_mutex_init (&wait.mutex);
+  g_cond_init (&wait.cond);
+  wait.pending = n_parts - 1;
 
   for (int i = 0; i < n_parts; i++) {
-    int start = rows * i / n_parts;
-    int end = rows * (i + 1) / n_parts;
-
-    parts[i] = (TilePart) {
-      .split = &split,
-      .columns = columns + (gsize) start * width * 9 * c_in,
-      .out = out + (gsize) start * width * c_out,
-      .in = in,
-      .bias = bias,
-      .first_row = first_row + start,
-      .rows = end - start,
-      .height = height,
-      .width = width,
-      .c_in = c_in,
-      .c_out = c_out,
+    parts[i] = (SplitPart) {
+      .wait = &wait,
+      .func = func,
+      .data = data,
+      .start = (int) ((gint64) n_items * i / n_parts),
+      .end = (int) ((gint64) n_items * (i + 1) / n_parts),
     };
   }
   for (int i = 1; i < n_parts; i++) {
     g_thread_pool_push (helpers, &parts[i], NULL);
   }
-  prepare_tile_part (&parts[0]);
+  func (data, parts[0].start, parts[0].end);
 
-  g_mutex_lock (&split.mutex);
-  while (split.pending > 0) {
-    g_cond_wait (&split.cond, &split.mutex);
+  g_mutex_lock (&wait.mutex);
+  while (wait.pending > 0) {
+    g_cond_wait (&wait.cond, &wait.mutex);
   }
-  g_mutex_unlock (&split.mutex);
+  g_mutex_unlock (&wait.mutex);
 
-  g_mutex_clear (&split.mutex);
-  g_cond_clear (&split.cond);
+  g_mutex_clear (&wait.mutex);
+  g_cond_clear (&wait.cond);
+}
+
+/* One im2col tile: `rows` output rows of one image from `first_row`. */
+typedef struct {
+  float       *columns;   /* (rows * width, 9 * c_in) */
+  float       *out;       /* (rows * width, c_out), the tile's output rows */
+  const float *in;        /* (height, width, c_in), the image */
+  const float *bias;      /* (c_out) */
+  int          first_row;
+  int          height;
+  int          width;
+  int          c_in;
+  int          c_out;
+} Im2colTile;
+
+/* Fills the im2col rows for the tile's output rows [start, end) and
+ * preloads the matching output rows with the bias. */
+static void
+prepare_tile_rows (gpointer data,
+                   int      start,
+                   int      end)
+{
+  Im2colTile *tile = data;
+
+  im2col_rows (tile->columns + (gsize) start * tile->width * 9 * tile->c_in,
+               tile->in, tile->first_row + start, end - start,
+               tile->height, tile->width, tile->c_in);
+  fill_bias (tile->out + (gsize) start * tile->width * tile->c_out,
+             tile->bias, (gsize) (end - start) * tile->width, tile->c_out);
 }
 
 /* Tile size, measured on VGG16's layers: a GEMM of about 1024 rows runs
@@ -436,9 +439,19 @@ dn_conv3x3_forward (float       *out,
       int rows = MIN (tile_rows, height - first_row);
       int pixels = rows * width;
       float *tile_out = image_out + (gsize) first_row * width * c_out;
+      Im2colTile tile = {
+        .columns = scratch,
+        .out = tile_out,
+        .in = image_in,
+        .bias = bias,
+        .first_row = first_row,
+        .height = height,
+        .width = width,
+        .c_in = c_in,
+        .c_out = c_out,
+      };
 
-      prepare_tile (scratch, tile_out, image_in, bias, first_row, rows,
-                    height, width, c_in, c_out);
+      run_split (prepare_tile_rows, &tile, rows);
 
       /* tile_out (M, N) += columns (M, K) x kernel (K, N), all row-major:
        *   M = pixels of the tile, N = c_out, K = 9 * c_in.
@@ -455,6 +468,504 @@ dn_conv3x3_forward (float       *out,
 
       relu_in_place (tile_out, (gsize) pixels * c_out);
     }
+  }
+}
+
+/* Winograd F(4x4, 3x3).
+ *
+ * In one dimension, the 4 outputs y[i] = sum_k d[i + k] g[k] of a 3-tap
+ * filter over 6 inputs take 6 multiplications as y = A^T ((G g) . (B^T d)),
+ * with the interpolation points 0, 1, -1, 2, -2 and infinity. Nested in
+ * two dimensions, a 4x4 output tile takes the 36 products of U = G g G^T
+ * and V = B^T d B, then Y = A^T (U . V) A. Summed over input channels, the
+ * products of each of the 36 points p form one GEMM:
+ * M_p (tiles, c_out) = V_p (tiles, c_in) x U_p (c_in, c_out). */
+
+#define WINO_OUT 4        /* side of an output tile */
+#define WINO_IN 6         /* side of an input tile: WINO_OUT + 3 - 1 */
+#define WINO_POINTS 36    /* WINO_IN * WINO_IN */
+
+/* Tiles per block of GEMMs, as far as the scratch allows (128 tiles for
+ * 512 channels with DN_CONV_SCRATCH_FLOATS). Measured on VGG16's shapes:
+ * OpenBLAS reaches its full speed from about 128 rows for 512 channels;
+ * larger blocks only push the transformed tiles out of cache. */
+#define WINO_BLOCK_TILES 256
+
+/* Below this many input channels the GEMMs are too thin to pay for the
+ * transforms (VGG16's RGB layer), and below this many tiles per image the
+ * blocks are too short for a fast GEMM and the transformed kernel (4 times
+ * the kernel) costs more to read than it saves. */
+#define WINO_MIN_CHANNELS 16
+#define WINO_MIN_TILES 32
+
+/* The transforms work on 8 channels at a time as GCC vectors, one AVX
+ * register or two SSE ones; channels past the last are zero lanes. */
+#define LANES 8
+
+typedef float Vec8 __attribute__ ((vector_size (LANES * sizeof (float))));
+typedef gint32 Mask8 __attribute__ ((vector_size (LANES * sizeof (gint32))));
+
+/* The per-tile transforms are compiled twice, for x86-64-v3 (AVX2, FMA)
+ * and for the baseline, and the dynamic loader picks one for the CPU. */
+#if defined (__GNUC__) && !defined (__clang__) && defined (__x86_64__)
+#define TRANSFORM_CLONES \
+  __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define TRANSFORM_CLONES
+#endif
+
+gboolean
+dn_conv3x3_winograd_pays (int height,
+                          int width,
+                          int c_in,
+                          int c_out)
+{
+  int tiles_y = (height + WINO_OUT - 1) / WINO_OUT;
+  int tiles_x = (width + WINO_OUT - 1) / WINO_OUT;
+
+  return c_in >= WINO_MIN_CHANNELS && tiles_y * tiles_x >= WINO_MIN_TILES;
+}
+
+gsize
+dn_conv3x3_winograd_kernel_floats (int c_in,
+                                   int c_out)
+{
+  return (gsize) WINO_POINTS * c_in * c_out;
+}
+
+gsize
+dn_conv3x3_winograd_min_scratch (int c_in,
+                                 int c_out)
+{
+  return (gsize) WINO_POINTS * (c_in + c_out);
+}
+
+/* G g for one column or row of a kernel: 3 values in, 6 out, each `stride`
+ * apart. */
+static void
+kernel_transform_1d (double       *out,
+                     const double *g,
+                     int           stride)
+{
+  double g0 = g[0];
+  double g1 = g[stride];
+  double g2 = g[2 * stride];
+
+  /* Multiplying by the fractions, rounded in double, rather than dividing
+   * by the integers: several times faster, and far below float rounding. */
+  out[0] = g0 * (1.0 / 4);
+  out[stride] = (g0 + g1 + g2) * (-1.0 / 6);
+  out[2 * stride] = (g0 - g1 + g2) * (-1.0 / 6);
+  out[3 * stride] = g0 * (1.0 / 24) + g1 * (1.0 / 12) + g2 * (1.0 / 6);
+  out[4 * stride] = g0 * (1.0 / 24) - g1 * (1.0 / 12) + g2 * (1.0 / 6);
+  out[5 * stride] = g2;
+}
+
+/* Kernel pairs transformed together: the 9 kernel rows and 36 matrix rows
+ * of a chunk are each one run of memory, where one pair at a time would
+ * touch 45 pages far apart. */
+#define KERNEL_CHUNK 64
+
+/* A kernel on its way to U, split by chunks of (c_in, c_out) pairs. */
+typedef struct {
+  float       *transformed;   /* (36, pairs) */
+  const float *kernel;        /* (9, pairs) */
+  gsize        pairs;         /* c_in * c_out */
+} KernelTransform;
+
+/* U = G g G^T for the pairs of chunks [start, end). */
+static void
+transform_kernel_part (gpointer data,
+                       int      start,
+                       int      end)
+{
+  KernelTransform *work = data;
+  gsize pairs = work->pairs;
+
+  for (gsize first = (gsize) start * KERNEL_CHUNK;
+       first < MIN ((gsize) end * KERNEL_CHUNK, pairs); first += KERNEL_CHUNK) {
+    int count = (int) MIN (KERNEL_CHUNK, pairs - first);
+    double g[9][KERNEL_CHUNK];              /* (3, 3) per pair */
+    double u[WINO_POINTS][KERNEL_CHUNK];    /* (6, 6) per pair */
+
+    for (int k = 0; k < 9; k++) {
+      for (int i = 0; i < count; i++) {
+        g[k][i] = work->kernel[k * pairs + first + i];
+      }
+    }
+    /* In double, so that each value of U is rounded to float once. */
+    for (int i = 0; i < count; i++) {
+      double column[9];         /* g, (3, 3) */
+      double rows[WINO_IN * 3]; /* G g, (6, 3) */
+      double pair_u[WINO_POINTS];
+
+      for (int k = 0; k < 9; k++) {
+        column[k] = g[k][i];
+      }
+      for (int kx = 0; kx < 3; kx++) {
+        kernel_transform_1d (rows + kx, column + kx, 3);
+      }
+      for (int r = 0; r < WINO_IN; r++) {
+        kernel_transform_1d (pair_u + r * WINO_IN, rows + r * 3, 1);
+      }
+      for (int p = 0; p < WINO_POINTS; p++) {
+        u[p][i] = pair_u[p];
+      }
+    }
+    for (int p = 0; p < WINO_POINTS; p++) {
+      for (int i = 0; i < count; i++) {
+        work->transformed[p * pairs + first + i] = (float) u[p][i];
+      }
+    }
+  }
+}
+
+void
+dn_conv3x3_winograd_kernel (float       *transformed,
+                            const float *kernel,
+                            int          c_in,
+                            int          c_out)
+{
+  /* transformed (36, c_in, c_out): matrix 6 * i + j holds U[i][j]
+   * kernel      (3, 3, c_in, c_out) */
+  KernelTransform work = {
+    .transformed = transformed,
+    .kernel = kernel,
+    .pairs = (gsize) c_in * c_out,
+  };
+
+  g_return_if_fail (transformed != NULL && kernel != NULL);
+  g_return_if_fail (c_in >= 1 && c_out >= 1);
+  g_return_if_fail (work.pairs / KERNEL_CHUNK < G_MAXINT);
+
+  run_split (transform_kernel_part, &work,
+             (int) ((work.pairs + KERNEL_CHUNK - 1) / KERNEL_CHUNK));
+}
+
+/* `lanes` floats from `src` (at most LANES), the rest of the vector zero. */
+G_ALWAYS_INLINE static inline void
+load_lanes (Vec8        *v,
+            const float *src,
+            int          lanes)
+{
+  Vec8 zero = { 0 };
+
+  if (G_LIKELY (lanes == LANES)) {
+    memcpy (v, src, sizeof *v);
+  } else {
+    *v = zero;
+    memcpy (v, src, lanes * sizeof (float));
+  }
+}
+
+G_ALWAYS_INLINE static inline void
+store_lanes (float      *dst,
+             const Vec8 *v,
+             int         lanes)
+{
+  if (G_LIKELY (lanes == LANES)) {
+    memcpy (dst, v, sizeof *v);
+  } else {
+    memcpy (dst, v, lanes * sizeof (float));
+  }
+}
+
+/* ReLU on each lane, in place; NaN passes through, as in relu_in_place(). */
+G_ALWAYS_INLINE static inline void
+relu_lanes (Vec8 *v)
+{
+  Vec8 zero = { 0 };
+  Mask8 negative = *v < zero;
+
+  *v = (Vec8) ((Mask8) *v & ~negative);
+}
+
+/* B^T x for one column or row of an input tile: 6 vectors in, 6 out, each
+ * `stride` apart. */
+G_ALWAYS_INLINE static inline void
+input_transform_1d (Vec8       *out,
+                    const Vec8 *x,
+                    int         stride)
+{
+  Vec8 x0 = x[0];
+  Vec8 x1 = x[stride];
+  Vec8 x2 = x[2 * stride];
+  Vec8 x3 = x[3 * stride];
+  Vec8 x4 = x[4 * stride];
+  Vec8 x5 = x[5 * stride];
+
+  out[0] = 4.0f * x0 - 5.0f * x2 + x4;
+  out[stride] = (x3 + x4) - 4.0f * (x1 + x2);
+  out[2 * stride] = (x4 - x3) + 4.0f * (x1 - x2);
+  out[3 * stride] = (x4 - x2) + 2.0f * (x3 - x1);
+  out[4 * stride] = (x4 - x2) - 2.0f * (x3 - x1);
+  out[5 * stride] = 4.0f * x1 - 5.0f * x3 + x5;
+}
+
+/* A^T m for one column or row of a tile of products: 6 vectors in, 4 out,
+ * each `stride` apart. */
+G_ALWAYS_INLINE static inline void
+output_transform_1d (Vec8       *out,
+                     const Vec8 *m,
+                     int         stride)
+{
+  Vec8 sum12 = m[stride] + m[2 * stride];
+  Vec8 diff12 = m[stride] - m[2 * stride];
+  Vec8 sum34 = m[3 * stride] + m[4 * stride];
+  Vec8 diff34 = m[3 * stride] - m[4 * stride];
+
+  out[0] = m[0] + sum12 + sum34;
+  out[stride] = diff12 + 2.0f * diff34;
+  out[2 * stride] = sum12 + 4.0f * sum34;
+  out[3 * stride] = diff12 + 8.0f * diff34 + m[5 * stride];
+}
+
+/* V = B^T d B for one tile, LANES channels at a time.
+ *   transformed (36, stride): this tile's row of each V_p, at p * stride
+ *   image       (height, width, c_in)
+ * The tile's 6x6 input pixels start at (y0, x0); those outside the image
+ * are the zero padding. */
+TRANSFORM_CLONES static void
+input_tile (float       *transformed,
+            gsize        stride,
+            const float *image,
+            int          y0,
+            int          x0,
+            int          height,
+            int          width,
+            int          c_in)
+{
+  for (int c = 0; c < c_in; c += LANES) {
+    int lanes = MIN (LANES, c_in - c);
+    Vec8 d[WINO_POINTS];      /* (6, 6), then V */
+    Vec8 columns[WINO_POINTS];  /* (6, 6): B^T d */
+
+    for (int i = 0; i < WINO_IN; i++) {
+      int y = y0 + i;
+
+      for (int j = 0; j < WINO_IN; j++) {
+        int x = x0 + j;
+        Vec8 zero = { 0 };
+
+        d[i * WINO_IN + j] = zero;
+        if (y >= 0 && y < height && x >= 0 && x < width) {
+          load_lanes (&d[i * WINO_IN + j],
+                      image + ((gsize) y * width + x) * c_in + c, lanes);
+        }
+      }
+    }
+    for (int j = 0; j < WINO_IN; j++) {
+      input_transform_1d (columns + j, d + j, WINO_IN);
+    }
+    for (int i = 0; i < WINO_IN; i++) {
+      input_transform_1d (d + i * WINO_IN, columns + i * WINO_IN, 1);
+    }
+    for (int p = 0; p < WINO_POINTS; p++) {
+      store_lanes (transformed + p * stride + c, &d[p], lanes);
+    }
+  }
+}
+
+/* Y = A^T M A for one tile, plus bias, then ReLU, LANES channels at a time.
+ *   image    (height, width, c_out), the output image
+ *   products (36, stride): this tile's row of each M_p, at p * stride
+ *   bias     (c_out)
+ * The tile's 4x4 output pixels start at (y0, x0); only those inside the
+ * image are written. */
+TRANSFORM_CLONES static void
+output_tile (float       *image,
+             const float *products,
+             gsize        stride,
+             const float *bias,
+             int          y0,
+             int          x0,
+             int          height,
+             int          width,
+             int          c_out)
+{
+  int rows = MIN (WINO_OUT, height - y0);
+  int cols = MIN (WINO_OUT, width - x0);
+
+  for (int c = 0; c < c_out; c += LANES) {
+    int lanes = MIN (LANES, c_out - c);
+    Vec8 bias_lanes;
+    Vec8 m[WINO_POINTS];                /* (6, 6) */
+    Vec8 columns[WINO_OUT * WINO_IN];   /* (4, 6): A^T m */
+    Vec8 y[WINO_OUT * WINO_IN];         /* (4, 4) in rows of 6: A^T m A */
+
+    load_lanes (&bias_lanes, bias + c, lanes);
+    for (int p = 0; p < WINO_POINTS; p++) {
+      load_lanes (&m[p], products + p * stride + c, lanes);
+    }
+    for (int j = 0; j < WINO_IN; j++) {
+      output_transform_1d (columns + j, m + j, WINO_IN);
+    }
+    for (int i = 0; i < WINO_OUT; i++) {
+      output_transform_1d (y + i * WINO_IN, columns + i * WINO_IN, 1);
+    }
+    for (int i = 0; i < rows; i++) {
+      float *row = image + ((gsize) (y0 + i) * width + x0) * c_out + c;
+
+      for (int j = 0; j < cols; j++) {
+        Vec8 value = y[i * WINO_IN + j] + bias_lanes;
+
+        relu_lanes (&value);
+        store_lanes (row + (gsize) j * c_out, &value, lanes);
+      }
+    }
+  }
+}
+
+/* One block of an image's tiles on its way through the three steps.
+ * Tiles are numbered row by row. */
+typedef struct {
+  float       *transformed_in;  /* (36, block_tiles, c_in): V_p */
+  float       *products;        /* (36, block_tiles, c_out): M_p */
+  float       *out;             /* (height, width, c_out), the image */
+  const float *in;              /* (height, width, c_in), the image */
+  const float *bias;            /* (c_out) */
+  int          first_tile;      /* the block's first tile in the image */
+  int          block_tiles;     /* rows of each V_p and M_p */
+  int          height;
+  int          width;
+  int          c_in;
+  int          c_out;
+  int          tiles_x;         /* tiles per row of the image */
+} WinogradBlock;
+
+/* Step 1 for the block's tiles [start, end). */
+static void
+transform_input_part (gpointer data,
+                      int      start,
+                      int      end)
+{
+  WinogradBlock *block = data;
+
+  for (int t = start; t < end; t++) {
+    int tile = block->first_tile + t;
+    int y0 = tile / block->tiles_x * WINO_OUT;
+    int x0 = tile % block->tiles_x * WINO_OUT;
+
+    /* The input tile reaches one pixel beyond the output tile each way. */
+    input_tile (block->transformed_in + (gsize) t * block->c_in,
+                (gsize) block->block_tiles * block->c_in, block->in,
+                y0 - 1, x0 - 1, block->height, block->width, block->c_in);
+  }
+}
+
+/* Step 3 for the block's tiles [start, end). */
+static void
+transform_output_part (gpointer data,
+                       int      start,
+                       int      end)
+{
+  WinogradBlock *block = data;
+
+  for (int t = start; t < end; t++) {
+    int tile = block->first_tile + t;
+
+    int y0 = tile / block->tiles_x * WINO_OUT;
+    int x0 = tile % block->tiles_x * WINO_OUT;
+
+    output_tile (block->out, block->products + (gsize) t * block->c_out,
+                 (gsize) block->block_tiles * block->c_out, block->bias,
+                 y0, x0, block->height, block->width, block->c_out);
+  }
+}
+
+/* The three steps for each block of one image's tiles.
+ *   transformed (36, c_in, c_out): U_p */
+static void
+winograd_image (WinogradBlock *block,
+                const float   *transformed,
+                int            n_tiles)
+{
+  int c_in = block->c_in;
+  int c_out = block->c_out;
+  gsize pairs = (gsize) c_in * c_out;
+  gsize in_stride = (gsize) block->block_tiles * c_in;
+  gsize out_stride = (gsize) block->block_tiles * c_out;
+
+  for (int first = 0; first < n_tiles; first += block->block_tiles) {
+    int count = MIN (block->block_tiles, n_tiles - first);
+
+    block->first_tile = first;
+    run_split (transform_input_part, block, count);
+
+    for (int p = 0; p < WINO_POINTS; p++) {
+      /* M_p (M, N) = V_p (M, K) x U_p (K, N), all row-major:
+       *   M = tiles of the block, N = c_out, K = c_in.
+       * No transposes: V_p has a row per tile with its channels in order,
+       * and U_p keeps the kernel's (c_in, c_out) layout. beta = 0: the
+       * bias goes onto the 16 output pixels after the output transform,
+       * not onto the 36 points. */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   count, c_out, c_in,
+                   1.0f, block->transformed_in + p * in_stride, c_in,
+                   transformed + p * pairs, c_out,
+                   0.0f, block->products + p * out_stride, c_out);
+    }
+
+    run_split (transform_output_part, block, count);
+  }
+}
+
+void
+dn_conv3x3_winograd_forward (float       *out,
+                             const float *in,
+                             const float *transformed,
+                             const float *bias,
+                             int          n,
+                             int          height,
+                             int          width,
+                             int          c_in,
+                             int          c_out,
+                             float       *scratch,
+                             gsize        scratch_floats)
+{
+  /* out         (n, height, width, c_out)
+   * in          (n, height, width, c_in)
+   * transformed (36, c_in, c_out): U_p
+   * bias        (c_out)
+   * scratch     (scratch_floats): V_p and M_p of one block of tiles */
+  int tiles_x = (width + WINO_OUT - 1) / WINO_OUT;
+  int n_tiles = (height + WINO_OUT - 1) / WINO_OUT * tiles_x;
+  gsize tile_floats = dn_conv3x3_winograd_min_scratch (c_in, c_out);
+  gsize most_tiles;
+  int block_tiles;
+  int n_blocks;
+
+  g_return_if_fail (out != NULL && in != NULL && transformed != NULL);
+  g_return_if_fail (bias != NULL && scratch != NULL);
+  g_return_if_fail (n >= 1 && height >= 1 && width >= 1);
+  g_return_if_fail (c_in >= 1 && c_out >= 1);
+  g_return_if_fail (scratch_floats >= tile_floats);
+
+  /* Blocks of up to WINO_BLOCK_TILES tiles as far as the scratch allows,
+   * evened out so the last is not a sliver. As with im2col, blocks never
+   * span two images and split each image the same way, so that an image's
+   * result does not depend on the batch it came in. */
+  most_tiles = MIN (WINO_BLOCK_TILES, scratch_floats / tile_floats);
+  most_tiles = MIN (most_tiles, (gsize) n_tiles);
+  n_blocks = (int) ((n_tiles + most_tiles - 1) / most_tiles);
+  block_tiles = (n_tiles + n_blocks - 1) / n_blocks;
+
+  for (int b = 0; b < n; b++) {
+    WinogradBlock block = {
+      .transformed_in = scratch,
+      .products = scratch + (gsize) WINO_POINTS * block_tiles * c_in,
+      .out = out + (gsize) b * height * width * c_out,
+      .in = in + (gsize) b * height * width * c_in,
+      .bias = bias,
+      .block_tiles = block_tiles,
+      .height = height,
+      .width = width,
+      .c_in = c_in,
+      .c_out = c_out,
+      .tiles_x = tiles_x,
+    };
+
+    winograd_image (&block, transformed, n_tiles);
   }
 }
 

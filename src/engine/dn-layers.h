@@ -56,6 +56,60 @@ void dn_conv3x3_reference (float       *out,
                            int          c_in,
                            int          c_out);
 
+/* The same convolution by Winograd's minimal filtering F(4x4, 3x3): each
+ * 4x4 block of output pixels comes from a 6x6 block of input pixels in 36
+ * multiplications per channel pair instead of 144. The kernel is turned
+ * once into 36 matrices, U = G g G^T for every (c_in, c_out) pair; each
+ * image block is turned into V = B^T d B, the 36 matrices multiply as
+ * GEMMs over a block of tiles, and the output is A^T M A, plus bias and
+ * ReLU. Results match dn_conv3x3_reference() to float rounding, a few
+ * times larger than the im2col path's. */
+
+/* Whether the Winograd path beats im2col on a layer of this shape, as
+ * measured on VGG16 (see dn-layers.c); the network uses it where it does. */
+gboolean dn_conv3x3_winograd_pays         (int height,
+                                           int width,
+                                           int c_in,
+                                           int c_out);
+
+/* Floats of a transformed kernel: 36 * c_in * c_out. */
+gsize    dn_conv3x3_winograd_kernel_floats (int c_in,
+                                            int c_out);
+
+/* Floats of scratch the Winograd convolution needs at least (one tile);
+ * it uses up to DN_CONV_SCRATCH_FLOATS, and less means smaller GEMMs. */
+gsize    dn_conv3x3_winograd_min_scratch  (int c_in,
+                                           int c_out);
+
+/* Transforms a kernel for dn_conv3x3_winograd_forward().
+ *   transformed (36, c_in, c_out)
+ *   kernel      (3, 3, c_in, c_out)   Keras' layout */
+void     dn_conv3x3_winograd_kernel       (float       *transformed,
+                                           const float *kernel,
+                                           int          c_in,
+                                           int          c_out);
+
+/* 3x3 convolution, stride 1, same padding, plus bias, then ReLU, as
+ * dn_conv3x3_forward() but from a transformed kernel; the plain-loop twin
+ * is dn_conv3x3_reference().
+ *   out         (n, height, width, c_out)
+ *   in          (n, height, width, c_in)
+ *   transformed (36, c_in, c_out), from dn_conv3x3_winograd_kernel()
+ *   bias        (c_out)
+ *   scratch     (scratch_floats), at least dn_conv3x3_winograd_min_scratch()
+ * Threads and overlap as for dn_conv3x3_forward(). */
+void     dn_conv3x3_winograd_forward      (float       *out,
+                                           const float *in,
+                                           const float *transformed,
+                                           const float *bias,
+                                           int          n,
+                                           int          height,
+                                           int          width,
+                                           int          c_in,
+                                           int          c_out,
+                                           float       *scratch,
+                                           gsize        scratch_floats);
+
 /* 2x2 max-pooling, stride 2, no padding (Keras "valid": odd edges dropped).
  *   out (n, height / 2, width / 2, channels)
  *   in  (n, height, width, channels) */

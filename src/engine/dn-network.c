@@ -63,7 +63,13 @@ struct _DnNetwork {
   int           n_classes;
   gsize         n_parameters;
   gsize         largest_activation;   /* floats of one image */
-  gsize         scratch_floats;       /* conv im2col scratch */
+  gsize         scratch_floats;       /* conv scratch, im2col or Winograd */
+
+  /* Transformed kernels (36, in_channels, out_channels) of the conv layers
+   * that run as Winograd convolutions, carved from one block; the entry of
+   * any other layer is NULL. */
+  float        *winograd_block;
+  const float **winograd_kernels;     /* (n_layers) */
 
   /* Forward buffers, one block for `batch_capacity` images. */
   float        *buffers;
@@ -760,6 +766,9 @@ check_shapes (Loader     *loader,
       channels = units;
       network->scratch_floats = MAX (network->scratch_floats,
                                      dn_conv3x3_min_scratch (width, layer->in_channels));
+      network->scratch_floats = MAX (network->scratch_floats,
+                                     dn_conv3x3_winograd_min_scratch (layer->in_channels,
+                                                                      units));
       break;
     }
     case DN_LAYER_MAXPOOL2X2:
@@ -1080,6 +1089,70 @@ take_layers (DnNetwork *network,
   }
 }
 
+/* Step 6: the conv path of each layer. */
+
+/* Whether a conv layer runs as a Winograd convolution: where that pays
+ * (dn_conv3x3_winograd_pays()), unless the environment variable
+ * DISCERN_CONV says "im2col" (every layer) or "winograd" (every layer),
+ * which the benchmark uses to compare the two. */
+static gboolean
+uses_winograd (const DnLayer *layer,
+               const char    *choice)
+{
+  if (layer->kind != DN_LAYER_CONV3X3 || g_strcmp0 (choice, "im2col") == 0) {
+    return FALSE;
+  }
+  return g_strcmp0 (choice, "winograd") == 0 ||
+         dn_conv3x3_winograd_pays (layer->in_height, layer->in_width,
+                                   layer->in_channels, layer->out_channels);
+}
+
+/* Transforms the kernels of the layers that use Winograd, once, into one
+ * block: 4 times the size of their kernels. */
+static gboolean
+prepare_winograd (DnNetwork  *network,
+                  GError    **error)
+{
+  const char *choice = g_getenv ("DISCERN_CONV");
+  gsize total_floats = 0;
+  gsize used = 0;
+
+  network->winograd_kernels = g_new0 (const float *, network->n_layers);
+  for (guint i = 0; i < network->n_layers; i++) {
+    const DnLayer *layer = &network->layers[i];
+
+    if (uses_winograd (layer, choice)) {
+      total_floats += round_up_floats (dn_conv3x3_winograd_kernel_floats (
+                                         layer->in_channels, layer->out_channels));
+    }
+  }
+  if (total_floats == 0) {
+    return TRUE;
+  }
+
+  network->winograd_block = g_try_malloc (total_floats * sizeof (float));
+  if (network->winograd_block == NULL) {
+    g_set_error (error, DN_ERROR, DN_ERROR_IO,
+                 "“%s”: not enough memory for %" G_GSIZE_FORMAT " MB of transformed "
+                 "conv kernels", network->path, total_floats * sizeof (float) / 1000000);
+    return FALSE;
+  }
+  for (guint i = 0; i < network->n_layers; i++) {
+    const DnLayer *layer = &network->layers[i];
+    float *transformed = network->winograd_block + used;
+
+    if (!uses_winograd (layer, choice)) {
+      continue;
+    }
+    dn_conv3x3_winograd_kernel (transformed, layer->kernel, layer->in_channels,
+                                layer->out_channels);
+    network->winograd_kernels[i] = transformed;
+    used += round_up_floats (dn_conv3x3_winograd_kernel_floats (layer->in_channels,
+                                                                layer->out_channels));
+  }
+  return TRUE;
+}
+
 DnNetwork *
 dn_network_load_with_flags (const char          *path,
                             DnNetworkLoadFlags   flags,
@@ -1091,6 +1164,7 @@ dn_network_load_with_flags (const char          *path,
   Loader loader = { 0 };
   gint64 started = g_get_monotonic_time ();
   gint64 placed;
+  gint64 checked;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1134,13 +1208,18 @@ dn_network_load_with_flags (const char          *path,
     return NULL;
   }
   take_layers (network, &loader);
+  checked = g_get_monotonic_time ();
+  if (!prepare_winograd (network, error)) {
+    return NULL;
+  }
 
   g_debug ("network: loaded “%s”: %u layers, %dx%dx%d in, %d out, %.1f MB mapped, "
-           "%.1f MB read, %.1f ms placing + %.1f ms finite check", path,
-           network->n_layers, network->input_height, network->input_width,
-           network->input_channels, network->n_classes, network->mapped_bytes / 1e6,
-           network->read_bytes / 1e6, (placed - started) / 1e3,
-           (g_get_monotonic_time () - placed) / 1e3);
+           "%.1f MB read, %.1f ms placing + %.1f ms finite check + %.1f ms Winograd "
+           "kernels", path, network->n_layers, network->input_height,
+           network->input_width, network->input_channels, network->n_classes,
+           network->mapped_bytes / 1e6, network->read_bytes / 1e6,
+           (placed - started) / 1e3, (checked - placed) / 1e3,
+           (g_get_monotonic_time () - checked) / 1e3);
   return g_steal_pointer (&network);
 }
 
@@ -1161,6 +1240,8 @@ dn_network_free (DnNetwork *network)
     g_free (network->layers[i].name);
   }
   g_free (network->layers);
+  g_free (network->winograd_kernels);
+  g_free (network->winograd_block);
   g_free (network->buffers);
   g_free (network->read_block);
   g_clear_pointer (&network->mapped, g_mapped_file_unref);
@@ -1304,11 +1385,18 @@ run_layer (DnNetwork     *network,
            int            n,
            gboolean       reference)
 {
+  const float *winograd_kernel = network->winograd_kernels[layer - network->layers];
+
   switch (layer->kind) {
   case DN_LAYER_CONV3X3:
     if (reference) {
       dn_conv3x3_reference (out, in, layer->kernel, layer->bias, n, layer->in_height,
                             layer->in_width, layer->in_channels, layer->out_channels);
+    } else if (winograd_kernel != NULL) {
+      dn_conv3x3_winograd_forward (out, in, winograd_kernel, layer->bias, n,
+                                   layer->in_height, layer->in_width, layer->in_channels,
+                                   layer->out_channels, network->scratch,
+                                   network->scratch_floats);
     } else {
       dn_conv3x3_forward (out, in, layer->kernel, layer->bias, n, layer->in_height,
                           layer->in_width, layer->in_channels, layer->out_channels,
