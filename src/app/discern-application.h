@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "discern-classifier.h"
+#include "discern-model-downloader.h"
 #include "dn-preprocess.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,10 @@ DiscernClassifier  *discern_application_get_classifier  (DiscernApplication *sel
 SoupSession        *discern_application_get_session     (DiscernApplication *self);
 DnResizeMode        discern_application_get_resize_mode (DiscernApplication *self);
 void                discern_application_reload_model    (DiscernApplication *self);
+
+DiscernModelDownloader *
+         discern_application_get_downloader     (DiscernApplication *self);
+gboolean discern_application_ask_before_closing (DiscernApplication *self,
+                                                 GtkWindow          *window);
 
 G_END_DECLS

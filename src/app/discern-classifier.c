@@ -27,6 +27,8 @@ typedef struct {
   JobKind  kind;
   GTask   *task;
   char    *folder;
+  char    *weights;
+  char    *labels;
   GBytes  *input;
 } Job;
 
@@ -44,13 +46,14 @@ typedef struct {
   GPtrArray    *wnids;
 } Worker;
 
+/* What a load found, whether or not it could be used: `error` is set
+ * when it could not, and `files` is NULL when even the check failed. */
 typedef struct {
-  char      *weights_path;
-  char      *labels_path;
-  gboolean   verified;
-  int        input_width;
-  int        input_height;
-  guint      n_classes;
+  DiscernModelFiles *files;
+  GError            *error;
+  int                input_width;
+  int                input_height;
+  guint              n_classes;
 } LoadInfo;
 
 /* The worker's batch is cancelled only when every picture in it is. */
@@ -67,12 +70,10 @@ struct _DiscernClassifier
   Worker            *worker;
   GThread           *thread;
   GError            *error;
-  char              *weights_path;
-  char              *labels_path;
+  DiscernModelFiles *files;
 
   /* state */
   DiscernModelState  state;
-  gboolean           verified;
   int                input_width;
   int                input_height;
   guint              n_classes;
@@ -107,6 +108,8 @@ job_free (Job *job)
 {
   g_clear_object (&job->task);
   g_clear_pointer (&job->folder, g_free);
+  g_clear_pointer (&job->weights, g_free);
+  g_clear_pointer (&job->labels, g_free);
   g_clear_pointer (&job->input, g_bytes_unref);
   g_free (job);
 }
@@ -114,8 +117,8 @@ job_free (Job *job)
 static void
 load_info_free (LoadInfo *info)
 {
-  g_free (info->weights_path);
-  g_free (info->labels_path);
+  g_clear_pointer (&info->files, discern_model_files_free);
+  g_clear_error (&info->error);
   g_free (info);
 }
 
@@ -149,57 +152,63 @@ copy_label_column (DnLabels *labels,
   return column;
 }
 
-/* Runs on the worker thread. The first check of a file computes its MD5,
- * which takes a second or two for the weights. */
-static void
-worker_load (Worker *worker,
-             Job    *job)
+/* Runs on the worker thread: reads the class index and the weights and
+ * checks that they fit together. */
+static gboolean
+worker_open (Worker                  *worker,
+             const DiscernModelFiles *files,
+             LoadInfo                *info,
+             GError                 **error)
 {
-  g_autoptr(DiscernModelFiles) files = NULL;
   g_autoptr(DnNetwork) network = NULL;
   g_autoptr(DnLabels) labels = NULL;
-  g_autoptr(GError) error = NULL;
-  LoadInfo *info;
-
-  g_clear_pointer (&worker->network, dn_network_free);
-  g_clear_pointer (&worker->names, g_ptr_array_unref);
-  g_clear_pointer (&worker->wnids, g_ptr_array_unref);
-
-  files = discern_model_files_check (job->folder, NULL, NULL,
-                                     g_task_get_cancellable (job->task), &error);
-  if (files == NULL || !discern_model_files_ensure_usable (files, &error)) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
-    return;
-  }
 
   g_debug ("classifier: loading %s", files->weights.path);
-  labels = dn_labels_load (files->labels.path, &error);
-  if (labels != NULL) {
-    network = dn_network_load (files->weights.path, &error);
+  labels = dn_labels_load (files->labels.path, error);
+  if (labels == NULL) {
+    return FALSE;
   }
-  if (network != NULL
-      && dn_labels_get_count (labels) != (guint) dn_network_get_n_classes (network)) {
-    g_set_error (&error, DN_ERROR, DN_ERROR_MISMATCH,
+  network = dn_network_load (files->weights.path, error);
+  if (network == NULL) {
+    return FALSE;
+  }
+  if (dn_labels_get_count (labels) != (guint) dn_network_get_n_classes (network)) {
+    g_set_error (error, DN_ERROR, DN_ERROR_MISMATCH,
                  "%s has %u classes but the network predicts %d",
                  files->labels.path, dn_labels_get_count (labels),
                  dn_network_get_n_classes (network));
-  }
-  if (error != NULL) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
-    return;
+    return FALSE;
   }
 
-  info = g_new0 (LoadInfo, 1);
-  info->weights_path = g_strdup (files->weights.path);
-  info->labels_path = g_strdup (files->labels.path);
-  info->verified = files->weights.state == DISCERN_MODEL_FILE_VERIFIED
-                   && files->labels.state == DISCERN_MODEL_FILE_VERIFIED;
   info->input_width = dn_network_get_input_width (network);
   info->input_height = dn_network_get_input_height (network);
   info->n_classes = dn_labels_get_count (labels);
   worker->names = copy_label_column (labels, FALSE);
   worker->wnids = copy_label_column (labels, TRUE);
   worker->network = g_steal_pointer (&network);
+  return TRUE;
+}
+
+/* Runs on the worker thread. The first check of a file computes its MD5,
+ * which takes a second or two for the weights. The answer always carries
+ * what was found, so that the window can say what is missing. */
+static void
+worker_load (Worker *worker,
+             Job    *job)
+{
+  LoadInfo *info = g_new0 (LoadInfo, 1);
+
+  g_clear_pointer (&worker->network, dn_network_free);
+  g_clear_pointer (&worker->names, g_ptr_array_unref);
+  g_clear_pointer (&worker->wnids, g_ptr_array_unref);
+
+  info->files = discern_model_files_check (job->folder, job->weights, job->labels,
+                                           g_task_get_cancellable (job->task),
+                                           &info->error);
+  if (info->files != NULL && discern_model_files_ensure_usable (info->files, &info->error)) {
+    worker_open (worker, info->files, info, &info->error);
+  }
+
   g_task_return_pointer (job->task, info, (GDestroyNotify) load_info_free);
 }
 
@@ -446,8 +455,7 @@ discern_classifier_finalize (GObject *object)
 
   g_clear_pointer (&self->worker, worker_free);
   g_clear_error (&self->error);
-  g_clear_pointer (&self->weights_path, g_free);
-  g_clear_pointer (&self->labels_path, g_free);
+  g_clear_pointer (&self->files, discern_model_files_free);
 
   G_OBJECT_CLASS (discern_classifier_parent_class)->finalize (object);
 }
@@ -559,12 +567,23 @@ discern_classifier_get_error (DiscernClassifier *self)
   return self->error;
 }
 
+/* What the last load found: the files in use, or missing, damaged or
+ * not Keras' own, with their sizes. NULL before the first load ends and
+ * when a file named in the preferences could not be read. */
+const DiscernModelFiles *
+discern_classifier_get_files (DiscernClassifier *self)
+{
+  g_return_val_if_fail (DISCERN_IS_CLASSIFIER (self), NULL);
+
+  return self->files;
+}
+
 const char *
 discern_classifier_get_weights_path (DiscernClassifier *self)
 {
   g_return_val_if_fail (DISCERN_IS_CLASSIFIER (self), NULL);
 
-  return self->weights_path;
+  return self->state == DISCERN_MODEL_STATE_READY ? self->files->weights.path : NULL;
 }
 
 const char *
@@ -572,7 +591,7 @@ discern_classifier_get_labels_path (DiscernClassifier *self)
 {
   g_return_val_if_fail (DISCERN_IS_CLASSIFIER (self), NULL);
 
-  return self->labels_path;
+  return self->state == DISCERN_MODEL_STATE_READY ? self->files->labels.path : NULL;
 }
 
 /* Whether the loaded files are the ones Keras publishes (size and MD5);
@@ -582,7 +601,9 @@ discern_classifier_get_verified (DiscernClassifier *self)
 {
   g_return_val_if_fail (DISCERN_IS_CLASSIFIER (self), FALSE);
 
-  return self->verified;
+  return self->state == DISCERN_MODEL_STATE_READY
+         && self->files->weights.state == DISCERN_MODEL_FILE_VERIFIED
+         && self->files->labels.state == DISCERN_MODEL_FILE_VERIFIED;
 }
 
 int
@@ -609,6 +630,12 @@ discern_classifier_get_n_classes (DiscernClassifier *self)
   return self->n_classes;
 }
 
+static char *
+nonempty_dup (const char *text)
+{
+  return text != NULL && text[0] != '\0' ? g_strdup (text) : NULL;
+}
+
 static void
 load_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -616,36 +643,34 @@ load_done_cb (GObject      *object,
 {
   DiscernClassifier *self = DISCERN_CLASSIFIER (object);
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
   LoadInfo *info;
 
-  info = g_task_propagate_pointer (G_TASK (result), &error);
+  info = g_task_propagate_pointer (G_TASK (result), NULL);
 
   /* A newer load was started meanwhile; it decides the state. */
   if (GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result))) != self->load_serial) {
-    g_clear_pointer (&info, load_info_free);
+    load_info_free (info);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                              "Replaced by a newer load");
     return;
   }
 
   g_clear_error (&self->error);
-  if (info == NULL) {
-    g_debug ("classifier: load failed: %s", error->message);
-    self->error = g_error_copy (error);
-    set_state (self, g_error_matches (error, DISCERN_SOURCE_ERROR,
+  g_clear_pointer (&self->files, discern_model_files_free);
+  self->files = g_steal_pointer (&info->files);
+
+  if (info->error != NULL) {
+    g_debug ("classifier: load failed: %s", info->error->message);
+    self->error = g_error_copy (info->error);
+    set_state (self, g_error_matches (info->error, DISCERN_SOURCE_ERROR,
                                       DISCERN_SOURCE_ERROR_MODEL_MISSING)
                        ? DISCERN_MODEL_STATE_MISSING
                        : DISCERN_MODEL_STATE_BROKEN);
-    g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, g_steal_pointer (&info->error));
+    load_info_free (info);
     return;
   }
 
-  g_free (self->weights_path);
-  self->weights_path = g_steal_pointer (&info->weights_path);
-  g_free (self->labels_path);
-  self->labels_path = g_steal_pointer (&info->labels_path);
-  self->verified = info->verified;
   self->input_width = info->input_width;
   self->input_height = info->input_height;
   self->n_classes = info->n_classes;
@@ -655,12 +680,15 @@ load_done_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
-/* Loads the weights and class index, searching `folder` (the preferences'
- * model folder, may be NULL or empty) first, then the default places. The state
- * is LOADING until it is done. */
+/* Loads the weights and class index: `weights` and `labels` when given
+ * (files the user chose), otherwise found by Keras' names in `folder` (the
+ * preferences' model folder), then in the default places. NULL or empty
+ * strings mean not set. The state is LOADING until it is done. */
 void
 discern_classifier_load_async (DiscernClassifier  *self,
                                const char         *folder,
+                               const char         *weights,
+                               const char         *labels,
                                GCancellable       *cancellable,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
@@ -681,7 +709,9 @@ discern_classifier_load_async (DiscernClassifier  *self,
    * was updated on this thread. */
   job = g_new0 (Job, 1);
   job->kind = JOB_LOAD;
-  job->folder = folder != NULL && folder[0] != '\0' ? g_strdup (folder) : NULL;
+  job->folder = nonempty_dup (folder);
+  job->weights = nonempty_dup (weights);
+  job->labels = nonempty_dup (labels);
   job->task = g_task_new (self, NULL, load_done_cb, g_steal_pointer (&task));
   g_task_set_task_data (job->task, GUINT_TO_POINTER (self->load_serial), NULL);
   worker_push (self->worker, job);

@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include "discern-model-files.h"
 #include "discern-result.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,8 @@ DiscernClassifier *discern_classifier_new              (void);
 void               discern_classifier_stop             (DiscernClassifier  *self);
 DiscernModelState  discern_classifier_get_state        (DiscernClassifier  *self);
 const GError      *discern_classifier_get_error        (DiscernClassifier  *self);
+const DiscernModelFiles *
+                   discern_classifier_get_files        (DiscernClassifier  *self);
 const char        *discern_classifier_get_weights_path (DiscernClassifier  *self);
 const char        *discern_classifier_get_labels_path  (DiscernClassifier  *self);
 gboolean           discern_classifier_get_verified     (DiscernClassifier  *self);
@@ -41,6 +44,8 @@ int                discern_classifier_get_input_height (DiscernClassifier  *self
 guint              discern_classifier_get_n_classes    (DiscernClassifier  *self);
 void               discern_classifier_load_async       (DiscernClassifier  *self,
                                                         const char         *folder,
+                                                        const char         *weights,
+                                                        const char         *labels,
                                                         GCancellable       *cancellable,
                                                         GAsyncReadyCallback callback,
                                                         gpointer            user_data);

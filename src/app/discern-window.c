@@ -17,7 +17,7 @@
 #include "discern-fetch.h"
 #include "discern-grid.h"
 #include "discern-item-row.h"
-#include "discern-model-files.h"
+#include "discern-model-page.h"
 
 struct _DiscernWindow
 {
@@ -27,7 +27,7 @@ struct _DiscernWindow
   AdwToastOverlay      *toast_overlay;
   GtkWidget            *drop_overlay;
   GtkStack             *main_stack;
-  AdwStatusPage        *model_page;
+  DiscernModelPage     *model_page;
   AdwLeaflet           *leaflet;
   GtkWidget            *content_box;
   GtkListView          *item_list;
@@ -119,44 +119,6 @@ update_actions (DiscernWindow *self)
 }
 
 static void
-update_model_page (DiscernWindow *self,
-                   DiscernClassifier *classifier)
-{
-  const GError *error = discern_classifier_get_error (classifier);
-  g_autoptr(GString) description = g_string_new (NULL);
-
-  if (discern_classifier_get_state (classifier) == DISCERN_MODEL_STATE_MISSING) {
-    g_autofree char *folder = g_settings_get_string (get_settings (self), "model-folder");
-    g_autoptr(GPtrArray) dirs = discern_model_files_search_dirs (folder[0] != '\0' ? folder : NULL);
-    g_autofree char *intro = NULL;
-
-    adw_status_page_set_title (self->model_page, _("The Network Is Missing"));
-    intro = g_markup_printf_escaped (_("Discern needs the VGG16 network trained on ImageNet "
-                                       "(528 MB, used offline): the weights "
-                                       "<b>%s</b> and the class index <b>%s</b>."),
-                                     DISCERN_WEIGHTS_FILE_NAME, DISCERN_LABELS_FILE_NAME);
-    g_string_append (description, intro);
-    g_string_append (description, "\n\n");
-    g_string_append (description, _("Discern looked for them in:"));
-    for (guint i = 0; i < dirs->len; i++) {
-      g_autofree char *line = g_markup_printf_escaped ("\n%s", (char *) dirs->pdata[i]);
-
-      g_string_append (description, line);
-    }
-  } else {
-    g_autofree char *escaped = g_markup_escape_text (error != NULL ? error->message : "", -1);
-
-    adw_status_page_set_title (self->model_page, _("The Network Could Not Be Loaded"));
-    g_string_append (description, _("The model files were found but could not be used. "
-                                    "Choose a folder with Keras’ VGG16 weights and class "
-                                    "index."));
-    g_string_append_printf (description, "\n\n<small>%s</small>", escaped);
-  }
-
-  adw_status_page_set_description (self->model_page, description->str);
-}
-
-static void
 update_content (DiscernWindow *self)
 {
   g_autoptr(GPtrArray) selected = get_selected_items (self);
@@ -200,16 +162,66 @@ update_content (DiscernWindow *self)
   }
 }
 
+/* The pictures that wait for the network, or for a download or decoding
+ * that will then wait for it. */
+static guint
+count_waiting (DiscernWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint waiting = 0;
+
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(DiscernItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
+
+    if (discern_item_is_busy (item)) {
+      waiting++;
+    }
+  }
+
+  return waiting;
+}
+
+/* The model page stays while the network is being loaded after it, so
+ * that a finished download does not flash the welcome page. */
+static gboolean
+wants_model_page (DiscernWindow *self)
+{
+  DiscernApplication *application = get_application (self);
+  DiscernModelState state =
+    discern_classifier_get_state (discern_application_get_classifier (application));
+  DiscernDownloaderState download =
+    discern_model_downloader_get_state (discern_application_get_downloader (application));
+
+  switch (state) {
+  case DISCERN_MODEL_STATE_MISSING:
+  case DISCERN_MODEL_STATE_BROKEN:
+    return TRUE;
+  case DISCERN_MODEL_STATE_NONE:
+  case DISCERN_MODEL_STATE_LOADING:
+    return download == DISCERN_DOWNLOADER_RUNNING
+           || g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "model") == 0;
+  case DISCERN_MODEL_STATE_READY:
+  default:
+    return FALSE;
+  }
+}
+
+static void
+update_waiting (DiscernWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "model") == 0) {
+    discern_model_page_set_n_waiting (self->model_page, count_waiting (self));
+  }
+}
+
 static void
 update_view (DiscernWindow *self)
 {
-  DiscernClassifier *classifier = discern_application_get_classifier (get_application (self));
-  DiscernModelState state = discern_classifier_get_state (classifier);
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
 
-  if (state == DISCERN_MODEL_STATE_MISSING || state == DISCERN_MODEL_STATE_BROKEN) {
-    update_model_page (self, classifier);
+  if (wants_model_page (self)) {
     gtk_stack_set_visible_child_name (self->main_stack, "model");
+    update_waiting (self);
   } else if (n_items == 0) {
     gtk_stack_set_visible_child_name (self->main_stack, "welcome");
   } else {
@@ -307,6 +319,14 @@ item_notify_result_cb (DiscernWindow *self,
                        DiscernItem   *item)
 {
   update_actions (self);
+}
+
+static void
+item_notify_state_cb (DiscernWindow *self,
+                      GParamSpec    *pspec,
+                      DiscernItem   *item)
+{
+  update_waiting (self);
 }
 
 static void
@@ -441,6 +461,8 @@ add_items (DiscernWindow *self,
   for (guint i = 0; i < new_items->len; i++) {
     g_signal_connect_object (new_items->pdata[i], "notify::result",
                              G_CALLBACK (item_notify_result_cb), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (new_items->pdata[i], "notify::state",
+                             G_CALLBACK (item_notify_state_cb), self, G_CONNECT_SWAPPED);
   }
   g_list_store_splice (self->items, n, 0, new_items->pdata, new_items->len);
 
@@ -785,56 +807,6 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-static void
-model_folder_response_cb (DiscernWindow        *self,
-                          int                   response,
-                          GtkFileChooserNative *chooser)
-{
-  g_autoptr(GFile) folder = NULL;
-  g_autofree char *path = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT) {
-    folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-    path = g_file_get_path (folder);
-    if (path != NULL) {
-      g_settings_set_string (get_settings (self), "model-folder", path);
-    }
-  }
-
-  g_clear_object (&self->chooser);
-}
-
-static void
-choose_model_folder_action (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *parameter)
-{
-  DiscernWindow *self = DISCERN_WINDOW (widget);
-
-  if (self->chooser != NULL) {
-    return;
-  }
-
-  self->chooser = gtk_file_chooser_native_new (_("Choose Model Folder"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                               _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect_object (self->chooser, "response",
-                           G_CALLBACK (model_folder_response_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-static void
-reload_model_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  DiscernWindow *self = DISCERN_WINDOW (widget);
-
-  discern_application_reload_model (get_application (self));
-}
-
 static GdkDragAction
 drop_enter_cb (DiscernWindow *self,
                double         x,
@@ -921,8 +893,23 @@ connect_application (DiscernWindow *self)
                            G_CALLBACK (settings_resize_mode_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (discern_application_get_classifier (application), "notify::state",
                            G_CALLBACK (model_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (discern_application_get_downloader (application), "notify::state",
+                           G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
+  discern_model_page_set_application (self->model_page, application);
 
   update_view (self);
+}
+
+static gboolean
+discern_window_close_request (GtkWindow *window)
+{
+  DiscernApplication *application = get_application (DISCERN_WINDOW (window));
+
+  if (application != NULL && discern_application_ask_before_closing (application, window)) {
+    return TRUE;
+  }
+
+  return GTK_WINDOW_CLASS (discern_window_parent_class)->close_request (window);
 }
 
 static void
@@ -991,10 +978,13 @@ discern_window_class_init (DiscernWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = discern_window_dispose;
   object_class->get_property = discern_window_get_property;
   object_class->set_property = discern_window_set_property;
+
+  window_class->close_request = discern_window_close_request;
 
   /* The grid of all pictures instead of the selection. */
   properties[PROP_SHOW_GRID] =
@@ -1008,6 +998,7 @@ discern_window_class_init (DiscernWindowClass *klass)
   g_type_ensure (DISCERN_TYPE_DETAIL_VIEW);
   g_type_ensure (DISCERN_TYPE_COMPARISON);
   g_type_ensure (DISCERN_TYPE_GRID);
+  g_type_ensure (DISCERN_TYPE_MODEL_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH
                                                "discern-window.ui");
@@ -1034,10 +1025,6 @@ discern_window_class_init (DiscernWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.copy-results", "s",
                                    copy_results_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "win.choose-model-folder", NULL,
-                                   choose_model_folder_action);
-  gtk_widget_class_install_action (widget_class, "win.reload-model", NULL,
-                                   reload_model_action);
 }
 
 static void
