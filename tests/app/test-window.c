@@ -618,18 +618,52 @@ ticker_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+#define BURST_SIZE 50
+
+typedef struct {
+  GPtrArray *doomed;    /* weak pointers to the items to remove */
+  gboolean   removed;
+} Removal;
+
+/* When the tenth picture is being classified, it and ten queued behind
+ * it are removed, as a user tidying up while the work goes on. */
+static void
+remove_some_cb (DiscernItem *item,
+                GParamSpec  *pspec,
+                Removal     *removal)
+{
+  if (removal->removed || discern_item_get_state (item) != DISCERN_ITEM_STATE_CLASSIFYING) {
+    return;
+  }
+
+  removal->removed = TRUE;
+  for (guint i = 0; i < removal->doomed->len; i++) {
+    DiscernItem *doomed = g_ptr_array_index (removal->doomed, i);
+
+    discern_window_remove (fixture.window, doomed);
+  }
+}
+
+/* Fifty pictures dropped at once: the window keeps answering, and
+ * removing some while they are worked on loses nothing else. */
 static void
 test_burst (void)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto(GValue) value = G_VALUE_INIT;
+  gpointer weak[11] = { NULL };
+  Removal removal = { g_ptr_array_new (), FALSE };
   Ticker ticker = { 0, 0 };
   guint source;
 
-  for (guint i = 0; i < 30; i++) {
+  for (guint i = 0; i < BURST_SIZE; i++) {
     g_autofree char *name = g_strdup_printf ("burst-%02u.png", i);
 
     g_ptr_array_add (files, write_picture (name, 50 + i));
   }
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array ((GFile **) files->pdata,
+                                                           files->len));
 
   if (g_getenv ("DISCERN_TEST_HIDE") != NULL) {
     gtk_widget_set_visible (GTK_WIDGET (fixture.window), FALSE);
@@ -637,15 +671,34 @@ test_burst (void)
   ticker.last = g_get_monotonic_time ();
   ticker.last_cpu = thread_cpu_time ();
   source = g_timeout_add (10, ticker_cb, &ticker);
-  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
-  wait_for_items (30);
+  g_assert_true (drop_value (&value));
+  wait_until (has_items, GUINT_TO_POINTER (BURST_SIZE), "the items");
+
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++) {
+    weak[i] = item_at (i < 1 ? 9 : 19 + i);
+    g_object_add_weak_pointer (weak[i], &weak[i]);
+    g_ptr_array_add (removal.doomed, weak[i]);
+  }
+  g_signal_connect (item_at (9), "notify::state", G_CALLBACK (remove_some_cb), &removal);
+
+  wait_for_items (BURST_SIZE - G_N_ELEMENTS (weak));
   g_source_remove (source);
 
-  for (guint i = 0; i < 30; i++) {
+  g_assert_true (removal.removed);
+  for (guint i = 0; i < BURST_SIZE - G_N_ELEMENTS (weak); i++) {
     assert_ranked (item_at (i));
   }
+  g_assert_cmpstr (discern_item_get_title (item_at (9)), ==, "burst-10.png");
+  g_assert_cmpstr (discern_item_get_title (item_at (19)), ==, "burst-30.png");
   g_test_message ("largest main loop gap: %.1f ms", ticker.largest_gap / 1000.0);
   g_assert_cmpint (ticker.largest_gap, <, 100 * 1000);
+
+  /* Nothing keeps the removed ones alive. */
+  spin (200);
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++) {
+    g_assert_null (weak[i]);
+  }
+  g_ptr_array_unref (removal.doomed);
 
   clear_window ();
 }
