@@ -53,6 +53,17 @@ static TestServer server;
 /* What a test allows beyond a limit for scheduling and teardown. */
 #define SLACK_US (1500 * 1000)
 
+/* Time limits in these tests are multiplied by DISCERN_TEST_TIME_SCALE
+ * when set, for runs under Valgrind, which is some 50 times slower. */
+static gint64
+scaled_us (gint64 microseconds)
+{
+  const char *scale = g_getenv ("DISCERN_TEST_TIME_SCALE");
+  gint64 factor = scale != NULL ? g_ascii_strtoll (scale, NULL, 10) : 1;
+
+  return microseconds * MAX (factor, 1);
+}
+
 static const char login_page[] =
   "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
   "<title>\n  Sign in &amp; continue \xe2\x80\x94 Example\n</title></head>\n"
@@ -576,19 +587,33 @@ check_url_fails (SoupSession              *session,
   return elapsed;
 }
 
+/* With the default limits, or the short ones of the timeout tests. */
 static gint64
-check_fetch_fails (const char *path,
-                   int         code,
-                   const char *part)
+check_fetch_fails_with (const char *path,
+                        gboolean    short_limits,
+                        int         code,
+                        const char *part)
 {
   g_autoptr(SoupSession) session = session_new ();
   g_autofree char *url = url_for (path);
   const char *parts[] = { part, NULL };
   DiscernFetchLimits limits;
 
-  test_limits (&limits);
+  if (short_limits) {
+    test_limits (&limits);
+  } else {
+    discern_fetch_limits_init (&limits);
+  }
   return check_url_fails (session, url, &limits, DISCERN_SOURCE_ERROR, code,
                           parts);
+}
+
+static gint64
+check_fetch_fails (const char *path,
+                   int         code,
+                   const char *part)
+{
+  return check_fetch_fails_with (path, FALSE, code, part);
 }
 
 /* Successes */
@@ -772,7 +797,7 @@ test_over_cap_streamed (void)
                                       DISCERN_SOURCE_ERROR_TOO_LARGE,
                                       "too large");
 
-  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, scaled_us (5 * G_USEC_PER_SEC));
 }
 
 static void
@@ -782,7 +807,7 @@ test_over_cap_declared (void)
                                       DISCERN_SOURCE_ERROR_TOO_LARGE,
                                       "too large");
 
-  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, scaled_us (2 * G_USEC_PER_SEC));
 }
 
 /* A small compressed body that unpacks to twice the cap stops at the cap:
@@ -796,7 +821,7 @@ test_gzip_bomb (void)
                   g_bytes_get_size (server.bomb));
   elapsed = check_fetch_fails ("/gzip-bomb", DISCERN_SOURCE_ERROR_TOO_LARGE,
                                "too large");
-  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, scaled_us (5 * G_USEC_PER_SEC));
 }
 
 static void
@@ -847,12 +872,14 @@ test_connection_refused (void)
 static void
 test_connect_timeout (void)
 {
-  gint64 elapsed = check_fetch_fails ("/stall-headers",
-                                      DISCERN_SOURCE_ERROR_NETWORK,
-                                      "did not answer within 0.5 seconds");
+  gint64 elapsed = check_fetch_fails_with ("/stall-headers", TRUE,
+                                           DISCERN_SOURCE_ERROR_NETWORK,
+                                           "did not answer within 0.5 "
+                                           "seconds");
 
   g_assert_cmpint (elapsed, >=, TEST_CONNECT_MS * 1000 - 50 * 1000);
-  g_assert_cmpint (elapsed, <, TEST_CONNECT_MS * 1000 + SLACK_US);
+  g_assert_cmpint (elapsed, <,
+                   TEST_CONNECT_MS * 1000 + scaled_us (SLACK_US));
 }
 
 /* A body that stops coming: the session's idle timeout. */
@@ -869,7 +896,7 @@ test_idle_timeout (void)
   g_object_set (session, "timeout", 1, NULL);
   elapsed = check_url_fails (session, url, &limits, DISCERN_SOURCE_ERROR,
                              DISCERN_SOURCE_ERROR_NETWORK, parts);
-  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC + SLACK_US);
+  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC + scaled_us (SLACK_US));
 }
 
 /* One byte every 20 ms never leaves the connection idle; the deadline
@@ -877,12 +904,13 @@ test_idle_timeout (void)
 static void
 test_trickle_deadline (void)
 {
-  gint64 elapsed = check_fetch_fails ("/trickle",
-                                      DISCERN_SOURCE_ERROR_NETWORK,
-                                      "stopped after 1 second");
+  gint64 elapsed = check_fetch_fails_with ("/trickle", TRUE,
+                                           DISCERN_SOURCE_ERROR_NETWORK,
+                                           "stopped after 1 second");
 
   g_assert_cmpint (elapsed, >=, TEST_DEADLINE_MS * 1000 - 50 * 1000);
-  g_assert_cmpint (elapsed, <, TEST_DEADLINE_MS * 1000 + SLACK_US);
+  g_assert_cmpint (elapsed, <,
+                   TEST_DEADLINE_MS * 1000 + scaled_us (SLACK_US));
 }
 
 /* A certificate that no authority signed is refused: verification is on. */
@@ -899,7 +927,7 @@ test_tls_untrusted (void)
     return;
   }
   url = g_strconcat (server.tls_url, "/picture.png", NULL);
-  test_limits (&limits);
+  discern_fetch_limits_init (&limits);
   check_url_fails (session, url, &limits, DISCERN_SOURCE_ERROR,
                    DISCERN_SOURCE_ERROR_NETWORK, parts);
 }
@@ -940,7 +968,7 @@ check_cancel_during_stall (const char *path)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (g_str_has_prefix (error->message, url));
   g_assert_cmpint (elapsed, >=, 250 * 1000);
-  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, scaled_us (2 * G_USEC_PER_SEC));
 }
 
 static void

@@ -594,7 +594,7 @@ test_complete (void)
   goffset total = WEIGHTS_SIZE + g_bytes_get_size (labels_bytes);
   guint hashed;
 
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_true (run_download (&run, "good", DISCERN_MODEL_NEEDS_ALL, &error));
   g_assert_no_error (error);
   assert_file_is (DISCERN_WEIGHTS_FILE_NAME, weights_bytes);
@@ -627,7 +627,7 @@ test_already_there (void)
 
   g_assert_true (run_download (&first, "good", DISCERN_MODEL_NEEDS_LABELS, &error));
   g_assert_no_error (error);
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_true (run_download (&second, "good", DISCERN_MODEL_NEEDS_ALL, &error));
   g_assert_no_error (error);
   requests = take_requests ();
@@ -649,7 +649,7 @@ test_resume (void)
   g_autofree char *expected_range = NULL;
   goffset kept;
 
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_false (run_download (&broken, "drop", DISCERN_MODEL_NEEDS_WEIGHTS, &error));
   g_assert_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NETWORK);
   g_test_message ("%s", error->message);
@@ -689,7 +689,7 @@ test_range_ignored (void)
 
   memset (stale, 0xee, 1000);
   write_part (DISCERN_WEIGHTS_FILE_NAME, stale, 1000);
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_true (run_download (&run, "norange", DISCERN_MODEL_NEEDS_WEIGHTS, &error));
   g_assert_no_error (error);
   assert_file_is (DISCERN_WEIGHTS_FILE_NAME, weights_bytes);
@@ -709,7 +709,7 @@ test_part_complete (void)
   g_autoptr(GPtrArray) requests = NULL;
 
   write_part (DISCERN_WEIGHTS_FILE_NAME, g_bytes_get_data (weights_bytes, NULL), WEIGHTS_SIZE);
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_true (run_download (&run, "good", DISCERN_MODEL_NEEDS_WEIGHTS, &error));
   g_assert_no_error (error);
   assert_file_is (DISCERN_WEIGHTS_FILE_NAME, weights_bytes);
@@ -767,7 +767,7 @@ test_redirect (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) requests = NULL;
 
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   g_assert_true (run_download (&run, "redirect", DISCERN_MODEL_NEEDS_LABELS, &error));
   g_assert_no_error (error);
   assert_file_is (DISCERN_LABELS_FILE_NAME, labels_bytes);
@@ -869,7 +869,7 @@ test_no_space (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) requests = NULL;
 
-  take_requests ();
+  g_ptr_array_unref (take_requests ());
   _discern_model_set_expected_for_tests (DISCERN_MODEL_WEIGHTS, weights_md5,
                                          G_GINT64_CONSTANT (1) << 60);
   g_assert_false (run_download (&run, "good", DISCERN_MODEL_NEEDS_ALL, &error));
