@@ -10,9 +10,10 @@
 
 G_BEGIN_DECLS
 
-void _discern_run_in_pool  (GTask           *task,
-                            GTaskThreadFunc  func);
-void _discern_run_in_order (GTask           *task,
-                            GTaskThreadFunc  func);
+void _discern_lower_thread_priority (void);
+void _discern_run_in_pool            (GTask           *task,
+                                      GTaskThreadFunc  func);
+void _discern_run_in_order           (GTask           *task,
+                                      GTaskThreadFunc  func);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "discern-classifier.h"
 
+#include "discern-app-private.h"
 #include "discern-model-files.h"
 #include "discern-source-error.h"
 #include "dn-error.h"
@@ -383,6 +384,7 @@ worker_main (gpointer data)
 {
   Worker *worker = data;
 
+  _discern_lower_thread_priority ();
   for (;;) {
     g_autoptr(GPtrArray) jobs = NULL;
     Job *first;

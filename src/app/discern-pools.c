@@ -12,7 +12,18 @@
 
 #include "config.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "discern-app-private.h"
+
+/* Background work yields to the main loop when cores are scarce: a drop of
+ * fifty pictures must not keep the window from answering. */
+#define WORKER_NICE 10
 
 typedef struct {
   GTask           *task;
@@ -23,7 +34,13 @@ static void
 run_job (gpointer data,
          gpointer user_data)
 {
+  static GPrivate lowered;
   Job *job = data;
+
+  if (g_private_get (&lowered) == NULL) {
+    _discern_lower_thread_priority ();
+    g_private_set (&lowered, GINT_TO_POINTER (TRUE));
+  }
 
   job->func (job->task,
              g_task_get_source_object (job->task),
@@ -43,6 +60,18 @@ push (GThreadPool     *pool,
   job->task = g_object_ref (task);
   job->func = func;
   g_thread_pool_push (pool, job, NULL);
+}
+
+/* Lowers the calling thread's priority below the main loop's. Linux
+ * sets a nice value per thread; elsewhere this does nothing. */
+void
+_discern_lower_thread_priority (void)
+{
+#ifdef __linux__
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICE) != 0) {
+    g_debug ("pools: the thread keeps its priority: %s", g_strerror (errno));
+  }
+#endif
 }
 
 /* Like g_task_run_in_thread(), on the decoding pool. */
