@@ -540,107 +540,8 @@ dn_conv3x3_winograd_min_scratch (int c_in,
   return (gsize) WINO_POINTS * (c_in + c_out);
 }
 
-/* G g for one column or row of a kernel: 3 values in, 6 out, each `stride`
- * apart. */
-static void
-kernel_transform_1d (double       *out,
-                     const double *g,
-                     int           stride)
-{
-  double g0 = g[0];
-  double g1 = g[stride];
-  double g2 = g[2 * stride];
-
-  /* Multiplying by the fractions, rounded in double, rather than dividing
-   * by the integers: several times faster, and far below float rounding. */
-  out[0] = g0 * (1.0 / 4);
-  out[stride] = (g0 + g1 + g2) * (-1.0 / 6);
-  out[2 * stride] = (g0 - g1 + g2) * (-1.0 / 6);
-  out[3 * stride] = g0 * (1.0 / 24) + g1 * (1.0 / 12) + g2 * (1.0 / 6);
-  out[4 * stride] = g0 * (1.0 / 24) - g1 * (1.0 / 12) + g2 * (1.0 / 6);
-  out[5 * stride] = g2;
-}
-
-/* Kernel pairs transformed together: the 9 kernel rows and 36 matrix rows
- * of a chunk are each one run of memory, where one pair at a time would
- * touch 45 pages far apart. */
-#define KERNEL_CHUNK 64
-
-/* A kernel on its way to U, split by chunks of (c_in, c_out) pairs. */
-typedef struct {
-  float       *transformed;   /* (36, pairs) */
-  const float *kernel;        /* (9, pairs) */
-  gsize        pairs;         /* c_in * c_out */
-} KernelTransform;
-
-/* U = G g G^T for the pairs of chunks [start, end). */
-static void
-transform_kernel_part (gpointer data,
-                       int      start,
-                       int      end)
-{
-  KernelTransform *work = data;
-  gsize pairs = work->pairs;
-
-  for (gsize first = (gsize) start * KERNEL_CHUNK;
-       first < MIN ((gsize) end * KERNEL_CHUNK, pairs); first += KERNEL_CHUNK) {
-    int count = (int) MIN (KERNEL_CHUNK, pairs - first);
-    double g[9][KERNEL_CHUNK];              /* (3, 3) per pair */
-    double u[WINO_POINTS][KERNEL_CHUNK];    /* (6, 6) per pair */
-
-    for (int k = 0; k < 9; k++) {
-      for (int i = 0; i < count; i++) {
-        g[k][i] = work->kernel[k * pairs + first + i];
-      }
-    }
-    /* In double, so that each value of U is rounded to float once. */
-    for (int i = 0; i < count; i++) {
-      double column[9];         /* g, (3, 3) */
-      double rows[WINO_IN * 3]; /* G g, (6, 3) */
-      double pair_u[WINO_POINTS];
-
-      for (int k = 0; k < 9; k++) {
-        column[k] = g[k][i];
-      }
-      for (int kx = 0; kx < 3; kx++) {
-        kernel_transform_1d (rows + kx, column + kx, 3);
-      }
-      for (int r = 0; r < WINO_IN; r++) {
-        kernel_transform_1d (pair_u + r * WINO_IN, rows + r * 3, 1);
-      }
-      for (int p = 0; p < WINO_POINTS; p++) {
-        u[p][i] = pair_u[p];
-      }
-    }
-    for (int p = 0; p < WINO_POINTS; p++) {
-      for (int i = 0; i < count; i++) {
-        work->transformed[p * pairs + first + i] = (float) u[p][i];
-      }
-    }
-  }
-}
-
-void
-dn_conv3x3_winograd_kernel (float       *transformed,
-                            const float *kernel,
-                            int          c_in,
-                            int          c_out)
-{
-  /* transformed (36, c_in, c_out): matrix 6 * i + j holds U[i][j]
-   * kernel      (3, 3, c_in, c_out) */
-  KernelTransform work = {
-    .transformed = transformed,
-    .kernel = kernel,
-    .pairs = (gsize) c_in * c_out,
-  };
-
-  g_return_if_fail (transformed != NULL && kernel != NULL);
-  g_return_if_fail (c_in >= 1 && c_out >= 1);
-  g_return_if_fail (work.pairs / KERNEL_CHUNK < G_MAXINT);
-
-  run_split (transform_kernel_part, &work,
-             (int) ((work.pairs + KERNEL_CHUNK - 1) / KERNEL_CHUNK));
-}
+/* The helpers below take vectors by pointer: they are always inlined, and
+ * passing them by value would tie the baseline build to an AVX ABI. */
 
 /* `lanes` floats from `src` (at most LANES), the rest of the vector zero. */
 G_ALWAYS_INLINE static inline void
@@ -718,6 +619,87 @@ output_transform_1d (Vec8       *out,
   out[stride] = diff12 + 2.0f * diff34;
   out[2 * stride] = sum12 + 4.0f * sum34;
   out[3 * stride] = diff12 + 8.0f * diff34 + m[5 * stride];
+}
+
+/* G g for one column or row of a kernel: 3 vectors in, 6 out, each
+ * `stride` apart. */
+G_ALWAYS_INLINE static inline void
+kernel_transform_1d (Vec8       *out,
+                     const Vec8 *g,
+                     int         stride)
+{
+  Vec8 g0 = g[0];
+  Vec8 g1 = g[stride];
+  Vec8 g2 = g[2 * stride];
+
+  out[0] = g0 * (1.0f / 4);
+  out[stride] = (g0 + g1 + g2) * (-1.0f / 6);
+  out[2 * stride] = (g0 - g1 + g2) * (-1.0f / 6);
+  out[3 * stride] = g0 * (1.0f / 24) + g1 * (1.0f / 12) + g2 * (1.0f / 6);
+  out[4 * stride] = g0 * (1.0f / 24) - g1 * (1.0f / 12) + g2 * (1.0f / 6);
+  out[5 * stride] = g2;
+}
+
+/* A kernel on its way to U. */
+typedef struct {
+  float       *transformed;   /* (36, pairs) */
+  const float *kernel;        /* (9, pairs) */
+  gsize        pairs;         /* c_in * c_out */
+} KernelTransform;
+
+/* U = G g G^T for the (c_in, c_out) pairs [start * LANES, end * LANES),
+ * LANES pairs at a time, in float: a few ulps from U computed exactly,
+ * far below what the GEMMs and transforms add. */
+TRANSFORM_CLONES static void
+transform_kernel_part (gpointer data,
+                       int      start,
+                       int      end)
+{
+  KernelTransform *work = data;
+  gsize pairs = work->pairs;
+  gsize last = MIN ((gsize) end * LANES, pairs);
+
+  for (gsize pair = (gsize) start * LANES; pair < last; pair += LANES) {
+    int lanes = (int) MIN (LANES, pairs - pair);
+    Vec8 g[9];                  /* (3, 3) */
+    Vec8 rows[WINO_IN * 3];     /* (6, 3): G g */
+    Vec8 u[WINO_POINTS];        /* (6, 6): G g G^T */
+
+    for (int k = 0; k < 9; k++) {
+      load_lanes (&g[k], work->kernel + k * pairs + pair, lanes);
+    }
+    for (int kx = 0; kx < 3; kx++) {
+      kernel_transform_1d (rows + kx, g + kx, 3);
+    }
+    for (int i = 0; i < WINO_IN; i++) {
+      kernel_transform_1d (u + i * WINO_IN, rows + i * 3, 1);
+    }
+    for (int p = 0; p < WINO_POINTS; p++) {
+      store_lanes (work->transformed + p * pairs + pair, &u[p], lanes);
+    }
+  }
+}
+
+void
+dn_conv3x3_winograd_kernel (float       *transformed,
+                            const float *kernel,
+                            int          c_in,
+                            int          c_out)
+{
+  /* transformed (36, c_in, c_out): matrix 6 * i + j holds U[i][j]
+   * kernel      (3, 3, c_in, c_out) */
+  KernelTransform work = {
+    .transformed = transformed,
+    .kernel = kernel,
+    .pairs = (gsize) c_in * c_out,
+  };
+
+  g_return_if_fail (transformed != NULL && kernel != NULL);
+  g_return_if_fail (c_in >= 1 && c_out >= 1);
+  g_return_if_fail (work.pairs / LANES < G_MAXINT);
+
+  run_split (transform_kernel_part, &work,
+             (int) ((work.pairs + LANES - 1) / LANES));
 }
 
 /* V = B^T d B for one tile, LANES channels at a time.

@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 #include <hdf5.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -1107,6 +1108,11 @@ uses_winograd (const DnLayer *layer,
                                    layer->in_channels, layer->out_channels);
 }
 
+/* The block of transformed kernels is aligned to, and asks for, 2 MiB
+ * pages: filling 122 MB of 4 KiB pages costs more page faults than the
+ * transform itself takes, and the GEMMs read it with fewer TLB misses. */
+#define HUGE_PAGE_BYTES ((gsize) 2 << 20)
+
 /* Transforms the kernels of the layers that use Winograd, once, into one
  * block: 4 times the size of their kernels. */
 static gboolean
@@ -1130,13 +1136,17 @@ prepare_winograd (DnNetwork  *network,
     return TRUE;
   }
 
-  network->winograd_block = g_try_malloc (total_floats * sizeof (float));
-  if (network->winograd_block == NULL) {
+  if (posix_memalign ((void **) &network->winograd_block, HUGE_PAGE_BYTES,
+                      total_floats * sizeof (float)) != 0) {
+    network->winograd_block = NULL;
     g_set_error (error, DN_ERROR, DN_ERROR_IO,
                  "“%s”: not enough memory for %" G_GSIZE_FORMAT " MB of transformed "
                  "conv kernels", network->path, total_floats * sizeof (float) / 1000000);
     return FALSE;
   }
+#ifdef MADV_HUGEPAGE
+  madvise (network->winograd_block, total_floats * sizeof (float), MADV_HUGEPAGE);
+#endif
   for (guint i = 0; i < network->n_layers; i++) {
     const DnLayer *layer = &network->layers[i];
     float *transformed = network->winograd_block + used;
@@ -1241,7 +1251,7 @@ dn_network_free (DnNetwork *network)
   }
   g_free (network->layers);
   g_free (network->winograd_kernels);
-  g_free (network->winograd_block);
+  free (network->winograd_block);
   g_free (network->buffers);
   g_free (network->read_block);
   g_clear_pointer (&network->mapped, g_mapped_file_unref);
