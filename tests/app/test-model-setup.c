@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <time.h>
 #include <adwaita.h>
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
@@ -682,17 +683,31 @@ reset (void)
 
 typedef struct {
   gint64 last;
+  gint64 last_cpu;
   gint64 largest_gap;
+  gint64 largest_busy;
 } Ticker;
+
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 static gboolean
 ticker_cb (gpointer data)
 {
   Ticker *ticker = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_time ();
 
   ticker->largest_gap = MAX (ticker->largest_gap, now - ticker->last);
+  ticker->largest_busy = MAX (ticker->largest_busy, cpu - ticker->last_cpu);
   ticker->last = now;
+  ticker->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -721,7 +736,7 @@ test_download (void)
   g_autoptr(GFile) first = write_picture ("waiting-1.png", 1);
   g_autoptr(GFile) second = write_picture ("waiting-2.png", 2);
   GFile *files[] = { first, second };
-  Ticker ticker = { 0, 0 };
+  Ticker ticker = { 0, 0, 0, 0 };
   GtkProgressBar *bar;
   guint source;
 
@@ -735,6 +750,7 @@ test_download (void)
 
   set_mirror ("slow");
   ticker.last = g_get_monotonic_time ();
+  ticker.last_cpu = thread_cpu_time ();
   source = g_timeout_add (10, ticker_cb, &ticker);
   click ("model.download");
   g_assert_cmpstr (page_mode (), ==, "progress");
@@ -759,8 +775,12 @@ test_download (void)
   g_assert_true (discern_classifier_get_verified (classifier ()));
   g_assert_cmpint (part_size (), ==, -1);
   g_assert_cmpstr (main_view (), ==, "items");
-  g_test_message ("largest main loop gap: %.1f ms", ticker.largest_gap / 1000.0);
-  g_assert_cmpint (ticker.largest_gap, <, 100 * 1000);
+  /* As in the window test: the main thread's own work is what must stay
+   * short; waiting for a core on a loaded machine gets more room. */
+  g_test_message ("largest main loop gap: %.1f ms, of which busy %.1f ms",
+                  ticker.largest_gap / 1000.0, ticker.largest_busy / 1000.0);
+  g_assert_cmpint (ticker.largest_busy, <, 100 * 1000);
+  g_assert_cmpint (ticker.largest_gap, <, 250 * 1000);
 }
 
 static GtkWindow *

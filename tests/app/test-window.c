@@ -590,6 +590,7 @@ typedef struct {
   gint64 last;
   gint64 last_cpu;
   gint64 largest_gap;
+  gint64 largest_busy;
 } Ticker;
 
 static gint64
@@ -613,6 +614,7 @@ ticker_cb (gpointer data)
                 (cpu - ticker->last_cpu) / 1000.0);
   }
   ticker->largest_gap = MAX (ticker->largest_gap, now - ticker->last);
+  ticker->largest_busy = MAX (ticker->largest_busy, cpu - ticker->last_cpu);
   ticker->last = now;
   ticker->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
@@ -653,7 +655,7 @@ test_burst (void)
   g_auto(GValue) value = G_VALUE_INIT;
   gpointer weak[11] = { NULL };
   Removal removal = { g_ptr_array_new (), FALSE };
-  Ticker ticker = { 0, 0 };
+  Ticker ticker = { 0, 0, 0, 0 };
   guint source;
 
   for (guint i = 0; i < BURST_SIZE; i++) {
@@ -690,8 +692,13 @@ test_burst (void)
   }
   g_assert_cmpstr (discern_item_get_title (item_at (9)), ==, "burst-10.png");
   g_assert_cmpstr (discern_item_get_title (item_at (19)), ==, "burst-30.png");
-  g_test_message ("largest main loop gap: %.1f ms", ticker.largest_gap / 1000.0);
-  g_assert_cmpint (ticker.largest_gap, <, 100 * 1000);
+  /* What blocks the main loop is its own work between two ticks; the
+   * wall-clock gap adds the time it waited for a core, which other
+   * programs decide on a loaded machine, so it gets more room. */
+  g_test_message ("largest main loop gap: %.1f ms, of which busy %.1f ms",
+                  ticker.largest_gap / 1000.0, ticker.largest_busy / 1000.0);
+  g_assert_cmpint (ticker.largest_busy, <, 100 * 1000);
+  g_assert_cmpint (ticker.largest_gap, <, 250 * 1000);
 
   /* Nothing keeps the removed ones alive. */
   spin (200);
