@@ -8,8 +8,9 @@
  * the input size and check every shape against what the layer before
  * produces; place the weights (used in place from the mapping where the
  * file's bytes are already float32 as we need them, otherwise read into one
- * block); and check them for NaN and infinity. The file's data is never
- * trusted: each failure is a GError naming the file and the dataset.
+ * block); check them for NaN and infinity; and transform, once, the kernels
+ * of the conv layers that run as Winograd convolutions. The file's data is
+ * never trusted: each failure is a GError naming the file and the dataset.
  *
  * Debian's serial libhdf5 is not thread-safe, so every HDF5 call runs under
  * `hdf5_lock`.
@@ -1109,8 +1110,8 @@ uses_winograd (const DnLayer *layer,
 }
 
 /* The block of transformed kernels is aligned to, and asks for, 2 MiB
- * pages: filling 122 MB of 4 KiB pages costs more page faults than the
- * transform itself takes, and the GEMMs read it with fewer TLB misses. */
+ * pages: filling VGG16's 122 MB in 4 KiB pages costs more in page faults
+ * than the transform itself. */
 #define HUGE_PAGE_BYTES ((gsize) 2 << 20)
 
 /* Transforms the kernels of the layers that use Winograd, once, into one
