@@ -63,10 +63,27 @@ struct _DiscernItem
   gboolean           removed;
 };
 
+/* What the first bytes of a file that could not be decoded look like, to
+ * say more than "not a picture". */
+typedef enum {
+  SNIFFED_NOTHING,
+  SNIFFED_EMPTY,
+  SNIFFED_WEB_PAGE,
+  SNIFFED_TEXT,
+  SNIFFED_IMAGE,     /* a picture format with no decoder here */
+} Sniffed;
+
+/* How much of a file is looked at to tell what it is. */
+#define SNIFF_SIZE 4096
+
 typedef struct {
   GFile      *file;
   GBytes     *body;
   GdkTexture *texture;
+
+  /* set by the thread when decoding failed */
+  Sniffed     sniffed;
+  char       *format;      /* for SNIFFED_IMAGE: “AVIF image” */
 } DecodeData;
 
 typedef struct {
@@ -126,6 +143,7 @@ decode_data_free (DecodeData *data)
   g_clear_object (&data->file);
   g_clear_pointer (&data->body, g_bytes_unref);
   g_clear_object (&data->texture);
+  g_free (data->format);
   g_free (data);
 }
 
@@ -207,10 +225,36 @@ find_http_status (const char *message)
 /* One sentence per failure class a person can act on; the raw message
  * goes to the details. */
 static char *
-describe_error (const GError *error,
-                gboolean      downloading)
+describe_sniffed (const DecodeData *data)
 {
+  switch (data->sniffed) {
+  case SNIFFED_EMPTY:
+    return g_strdup (_("The file is empty."));
+  case SNIFFED_WEB_PAGE:
+    return g_strdup (_("This is a web page, not a picture."));
+  case SNIFFED_TEXT:
+    return g_strdup (_("This is text, not a picture."));
+  case SNIFFED_IMAGE:
+    /* Translators: %s is a format's name, e.g. “AVIF image” */
+    return g_strdup_printf (_("This %s cannot be opened: no decoder for it is installed."),
+                            data->format);
+  case SNIFFED_NOTHING:
+  default:
+    return NULL;
+  }
+}
+
+static char *
+describe_error (const GError     *error,
+                gboolean          downloading,
+                const DecodeData *decoding)
+{
+  char *sniffed = decoding != NULL ? describe_sniffed (decoding) : NULL;
   guint status;
+
+  if (sniffed != NULL) {
+    return sniffed;
+  }
 
   if (error->domain == DN_ERROR) {
     return g_strdup (_("The network could not classify this picture."));
@@ -231,7 +275,7 @@ describe_error (const GError *error,
     }
     return g_strdup (_("This is not a picture."));
   case DISCERN_SOURCE_ERROR_UNSUPPORTED:
-    return g_strdup (_("This picture format is not supported."));
+    return g_strdup (_("The file is damaged or in a format that is not known here."));
   case DISCERN_SOURCE_ERROR_CORRUPT:
     return g_strdup (_("The picture is damaged."));
   case DISCERN_SOURCE_ERROR_TOO_LARGE:
@@ -275,14 +319,15 @@ describe_best_guess (DiscernResult *result)
 }
 
 static void
-fail (DiscernItem  *self,
-      const GError *error,
-      gboolean      downloading)
+fail (DiscernItem      *self,
+      const GError     *error,
+      gboolean          downloading,
+      const DecodeData *decoding)
 {
   g_debug ("item: %s failed: %s", self->title, error->message);
 
   g_free (self->error_message);
-  self->error_message = describe_error (error, downloading);
+  self->error_message = describe_error (error, downloading, decoding);
   g_free (self->error_details);
   self->error_details = g_strdup (error->message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
@@ -379,6 +424,81 @@ decode_source (DecodeData   *data,
   return discern_image_new_from_bytes (bytes, error);
 }
 
+/* Runs on a worker thread: the first bytes of what was to be decoded. */
+static GBytes *
+read_start (DecodeData   *data,
+            GCancellable *cancellable)
+{
+  g_autoptr(GFileInputStream) stream = NULL;
+
+  if (data->body != NULL) {
+    return g_bytes_new_from_bytes (data->body, 0,
+                                   MIN (g_bytes_get_size (data->body), SNIFF_SIZE));
+  }
+  if (data->file == NULL) {
+    return NULL;
+  }
+
+  stream = g_file_read (data->file, cancellable, NULL);
+  if (stream == NULL) {
+    return NULL;
+  }
+  return g_input_stream_read_bytes (G_INPUT_STREAM (stream), SNIFF_SIZE, cancellable, NULL);
+}
+
+static gboolean
+looks_like_web_page (const char *start,
+                     gsize       size)
+{
+  g_autofree char *lower = g_ascii_strdown (start, size);
+
+  return strstr (lower, "<html") != NULL || strstr (lower, "<!doctype html") != NULL
+         || strstr (lower, "<head") != NULL || strstr (lower, "<body") != NULL;
+}
+
+/* Runs on a worker thread, for a file that is no picture or in a format
+ * no loader here knows: what it is instead. */
+static void
+sniff (DecodeData   *data,
+       GCancellable *cancellable)
+{
+  g_autoptr(GBytes) start = read_start (data, cancellable);
+  g_autofree char *type = NULL;
+  g_autofree char *mime = NULL;
+  const char *bytes;
+  const char *valid_end;
+  gsize size;
+
+  if (start == NULL) {
+    return;
+  }
+
+  bytes = g_bytes_get_data (start, &size);
+  if (size == 0) {
+    data->sniffed = SNIFFED_EMPTY;
+    return;
+  }
+  if (memchr (bytes, '\0', size) == NULL && looks_like_web_page (bytes, size)) {
+    data->sniffed = SNIFFED_WEB_PAGE;
+    return;
+  }
+
+  type = g_content_type_guess (NULL, (const guchar *) bytes, size, NULL);
+  mime = g_content_type_get_mime_type (type);
+  if (mime != NULL && g_str_has_prefix (mime, "image/")) {
+    data->sniffed = SNIFFED_IMAGE;
+    data->format = g_content_type_get_description (type);
+    return;
+  }
+
+  /* Text, but for a character the sniffed part may cut at its end. */
+  g_utf8_validate (bytes, size, &valid_end);
+  if (memchr (bytes, '\0', size) == NULL
+      && (valid_end == bytes + size || (size == SNIFF_SIZE && valid_end >= bytes + size - 3))) {
+    data->sniffed = SNIFFED_TEXT;
+  }
+}
+
 static void
 decode_thread (GTask        *task,
                gpointer      source_object,
@@ -390,6 +510,10 @@ decode_thread (GTask        *task,
 
   decoded->image = decode_source (task_data, cancellable, &error);
   if (decoded->image == NULL) {
+    if (g_error_matches (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_NOT_IMAGE)
+        || g_error_matches (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_UNSUPPORTED)) {
+      sniff (task_data, cancellable);
+    }
     decoded_free (decoded);
     g_task_return_error (task, error);
     return;
@@ -445,7 +569,7 @@ classified_cb (GObject      *object,
     return;
   }
   if (ranked == NULL) {
-    fail (self, error, FALSE);
+    fail (self, error, FALSE, NULL);
     return;
   }
 
@@ -553,7 +677,7 @@ decoded_cb (GObject      *object,
     return;
   }
   if (decoded == NULL) {
-    fail (self, error, FALSE);
+    fail (self, error, FALSE, g_task_get_task_data (G_TASK (result)));
     return;
   }
 
@@ -611,7 +735,7 @@ downloaded_cb (GObject      *object,
     return;
   }
   if (body == NULL) {
-    fail (self, error, TRUE);
+    fail (self, error, TRUE, NULL);
     return;
   }
 

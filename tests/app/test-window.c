@@ -569,7 +569,7 @@ test_failures (void)
 
   g_assert_cmpint (discern_item_get_state (item_at (0)), ==, DISCERN_ITEM_STATE_FAILED);
   g_assert_cmpstr (discern_item_get_error_message (item_at (0)), ==,
-                   "This is not a picture.");
+                   "This is text, not a picture.");
   g_assert_nonnull (discern_item_get_error_details (item_at (0)));
 
   g_assert_cmpint (discern_item_get_state (item_at (1)), ==, DISCERN_ITEM_STATE_FAILED);
@@ -583,6 +583,50 @@ test_failures (void)
   g_assert_cmpstr (discern_item_get_error_message (item_at (3)), ==,
                    "The link leads to a web page, not a picture.");
   g_assert_nonnull (strstr (discern_item_get_error_details (item_at (3)), "Sign in"));
+  clear_window ();
+}
+
+/* Files that are no picture say what they are instead. */
+static const struct {
+  const char *name;
+  const char *contents;
+  gssize      size;      /* -1: up to the NUL */
+  const char *message;
+} not_pictures[] = {
+  { "empty.jpg", "", 0, "The file is empty." },
+  { "notes.jpg", "Grüße aus dem Urlaub\n", -1, "This is text, not a picture." },
+  { "saved.jpg", "\n<!DOCTYPE html><html><head><title>403 Forbidden</title></head></html>", -1,
+    "This is a web page, not a picture." },
+  { "phone.avif", "\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf\0\0\0\0", 36,
+    "This AVIF image cannot be opened: no decoder for it is installed." },
+  { "noise.png", "\x88PNG\r\n\x1a\n\x01\x02\x03\xff\xfe\0\0", 16,
+    "The file is damaged or in a format that is not known here." },
+};
+
+static void
+test_not_pictures (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_pictures); i++) {
+    g_autofree char *path = g_build_filename (fixture.dir, not_pictures[i].name, NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_file_set_contents (path, not_pictures[i].contents, not_pictures[i].size, &error);
+    g_assert_no_error (error);
+    g_ptr_array_add (files, g_file_new_for_path (path));
+  }
+
+  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
+  wait_for_items (files->len);
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_pictures); i++) {
+    g_test_message ("%s", not_pictures[i].name);
+    g_assert_cmpint (discern_item_get_state (item_at (i)), ==, DISCERN_ITEM_STATE_FAILED);
+    g_assert_cmpstr (discern_item_get_error_message (item_at (i)), ==,
+                     not_pictures[i].message);
+    g_assert_nonnull (discern_item_get_error_details (item_at (i)));
+  }
   clear_window ();
 }
 
@@ -1096,6 +1140,7 @@ main (int    argc,
   g_test_add_func ("/app/window/drop-highlight", test_drop_highlight);
   g_test_add_func ("/app/window/remove-while-classifying", test_remove_while_classifying);
   g_test_add_func ("/app/window/failures", test_failures);
+  g_test_add_func ("/app/window/not-pictures", test_not_pictures);
   g_test_add_func ("/app/window/burst", test_burst);
   g_test_add_func ("/app/window/compare-and-export", test_compare_and_export);
   g_test_add_func ("/app/window/resize-mode", test_resize_mode);
