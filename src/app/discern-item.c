@@ -222,6 +222,48 @@ find_http_status (const char *message)
   return status >= 100 && status <= 599 ? status : 0;
 }
 
+/* Short, and different from the first words on, as the list shows them
+ * in one or two lines. */
+static char *
+describe_http_status (guint status)
+{
+  if (status == 404 || status == 410) {
+    return g_strdup_printf (_("There is no picture at this address (HTTP status %u)."),
+                            status);
+  }
+  if (status == 401 || status == 403) {
+    return g_strdup_printf (_("The server refuses to give the picture (HTTP status %u)."),
+                            status);
+  }
+  if (status >= 500) {
+    return g_strdup_printf (_("The server has a problem (HTTP status %u)."), status);
+  }
+
+  return g_strdup_printf (_("The server answered with HTTP status %u."), status);
+}
+
+/* The download's message tells a silent server from a slow one and from
+ * a connection cut short. */
+static char *
+describe_network_error (const char *message)
+{
+  if (strstr (message, "did not answer") != NULL) {
+    return g_strdup (_("The server did not answer in time."));
+  }
+  if (strstr (message, "too slowly") != NULL) {
+    return g_strdup (_("The server sent too slowly; the download was stopped."));
+  }
+  if (strstr (message, "cut short") != NULL || strstr (message, "stopped sending") != NULL) {
+    return g_strdup (_("The download was cut short."));
+  }
+  if (strstr (message, "packed") != NULL) {
+    return g_strdup (_("The server packed the picture in a way that cannot be undone "
+                       "here."));
+  }
+
+  return g_strdup (_("The server could not be reached."));
+}
+
 /* One sentence per failure class a person can act on; the raw message
  * goes to the details. */
 static char *
@@ -279,18 +321,23 @@ describe_error (const GError     *error,
   case DISCERN_SOURCE_ERROR_CORRUPT:
     return g_strdup (_("The picture is damaged."));
   case DISCERN_SOURCE_ERROR_TOO_LARGE:
+    if (downloading) {
+      return g_strdup (_("The download is too large."));
+    }
     return g_strdup (_("The picture is too large."));
   case DISCERN_SOURCE_ERROR_BAD_URL:
     return g_strdup (_("This link cannot be opened; only http, https and data links can."));
   case DISCERN_SOURCE_ERROR_HTTP:
     status = find_http_status (error->message);
     if (status != 0) {
-      return g_strdup_printf (_("The download failed: the server answered with "
-                                "HTTP status %u."), status);
+      return describe_http_status (status);
     }
-    return g_strdup (_("The download failed: the server answered with an error."));
+    if (strstr (error->message, "elsewhere") != NULL) {
+      return g_strdup (_("The link sends the download elsewhere too many times."));
+    }
+    return g_strdup (_("The server answered with an error."));
   case DISCERN_SOURCE_ERROR_NETWORK:
-    return g_strdup (_("The download failed: the server could not be reached."));
+    return describe_network_error (error->message);
   case DISCERN_SOURCE_ERROR_MODEL_MISSING:
   case DISCERN_SOURCE_ERROR_NO_SPACE:
   case DISCERN_SOURCE_ERROR_CHECKSUM:

@@ -298,6 +298,13 @@ trickle (SoupServerMessage *message)
 }
 
 static void
+drop_connection_cb (SoupServerMessage *message,
+                    gpointer           user_data)
+{
+  g_socket_shutdown (soup_server_message_get_socket (message), TRUE, TRUE, NULL);
+}
+
+static void
 server_cb (SoupServer        *server,
            SoupServerMessage *message,
            const char        *path,
@@ -322,6 +329,36 @@ server_cb (SoupServer        *server,
     soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
     g_ptr_array_add (fixture.held, g_object_ref (message));
     trickle (message);
+    return;
+  }
+
+  if (g_str_equal (path, "/forbidden.png")) {
+    soup_server_message_set_status (message, SOUP_STATUS_FORBIDDEN, NULL);
+    soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC,
+                                      "<html>No hotlinking</html>", 26);
+    return;
+  }
+
+  if (g_str_equal (path, "/failing.png")) {
+    soup_server_message_set_status (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+    return;
+  }
+
+  if (g_str_equal (path, "/loop.png")) {
+    soup_server_message_set_redirect (message, SOUP_STATUS_FOUND, "/loop.png");
+    return;
+  }
+
+  /* Half the picture, then the connection goes. */
+  if (g_str_equal (path, "/cut.png")) {
+    SoupMessageBody *body = soup_server_message_get_response_body (message);
+
+    soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+    soup_message_headers_set_content_length (headers, g_bytes_get_size (fixture.png));
+    soup_message_body_append (body, SOUP_MEMORY_COPY, g_bytes_get_data (fixture.png, NULL),
+                              g_bytes_get_size (fixture.png) / 2);
+    g_signal_connect (message, "wrote-chunk", G_CALLBACK (drop_connection_cb), NULL);
+    g_ptr_array_add (fixture.held, g_object_ref (message));
     return;
   }
 
@@ -635,7 +672,7 @@ test_failures (void)
 
   g_assert_cmpint (discern_item_get_state (item_at (1)), ==, DISCERN_ITEM_STATE_FAILED);
   g_assert_cmpstr (discern_item_get_error_message (item_at (1)), ==,
-                   "The download failed: the server answered with HTTP status 404.");
+                   "There is no picture at this address (HTTP status 404).");
   g_assert_nonnull (strstr (discern_item_get_error_details (item_at (1)), missing_url));
 
   assert_ranked (item_at (2));
@@ -699,6 +736,44 @@ test_busy_server (void)
   for (guint i = 0; i < 3; i++) {
     assert_ranked (item_at (i));
   }
+  clear_window ();
+}
+
+/* Each way a link fails has its own sentence. */
+static const struct {
+  const char *path;      /* on the test server, or a whole URL */
+  const char *message;
+} failing_links[] = {
+  { "/forbidden.png", "The server refuses to give the picture (HTTP status 403)." },
+  { "/failing.png", "The server has a problem (HTTP status 500)." },
+  { "/loop.png", "The link sends the download elsewhere too many times." },
+  { "/cut.png", "The download was cut short." },
+  { "http://127.0.0.1:1/closed.png", "The server could not be reached." },
+};
+
+static void
+test_failing_links (void)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (failing_links); i++) {
+    const char *path = failing_links[i].path;
+    g_autofree char *url = path[0] == '/' ? url_for (path) : g_strdup (path);
+
+    g_ptr_array_add (files, g_file_new_for_uri (url));
+  }
+
+  discern_window_open_files (fixture.window, (GFile **) files->pdata, files->len);
+  wait_for_items (files->len);
+
+  for (guint i = 0; i < G_N_ELEMENTS (failing_links); i++) {
+    g_test_message ("%s: %s", failing_links[i].path,
+                    discern_item_get_error_details (item_at (i)));
+    g_assert_cmpint (discern_item_get_state (item_at (i)), ==, DISCERN_ITEM_STATE_FAILED);
+    g_assert_cmpstr (discern_item_get_error_message (item_at (i)), ==,
+                     failing_links[i].message);
+  }
+  g_ptr_array_set_size (fixture.held, 0);
   clear_window ();
 }
 
@@ -1216,6 +1291,7 @@ main (int    argc,
   g_test_add_func ("/app/window/remove-while-classifying", test_remove_while_classifying);
   g_test_add_func ("/app/window/failures", test_failures);
   g_test_add_func ("/app/window/not-pictures", test_not_pictures);
+  g_test_add_func ("/app/window/failing-links", test_failing_links);
   g_test_add_func ("/app/window/busy-server", test_busy_server);
   g_test_add_func ("/app/window/burst", test_burst);
   g_test_add_func ("/app/window/compare-and-export", test_compare_and_export);
