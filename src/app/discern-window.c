@@ -1111,13 +1111,15 @@ discern_window_open_files (DiscernWindow  *self,
 }
 
 /* Opens every http(s) and data: link and file:// URI in `text` (pasted or
- * dropped). Returns FALSE when there was none. */
+ * dropped), and says so when other links were left out. Returns FALSE
+ * when there was no link at all. */
 gboolean
 discern_window_open_text (DiscernWindow *self,
                           const char    *text)
 {
   g_auto(GStrv) words = NULL;
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean left_out = FALSE;
 
   g_return_val_if_fail (DISCERN_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
@@ -1128,15 +1130,21 @@ discern_window_open_text (DiscernWindow *self,
 
     if (discern_fetch_check_url (word, NULL) || g_str_has_prefix (word, "file://")) {
       g_ptr_array_add (files, g_file_new_for_uri (word));
+    } else if (g_uri_peek_scheme (word) != NULL && strstr (word, "://") != NULL) {
+      left_out = TRUE;
     }
   }
 
-  if (files->len == 0) {
-    return FALSE;
+  /* An ftp:// link is not “no link”: say why it stays out. */
+  if (left_out) {
+    discern_window_add_toast (self, _("Only http, https and data links can be opened"));
   }
 
-  discern_window_open_files (self, (GFile **) files->pdata, files->len);
-  return TRUE;
+  if (files->len > 0) {
+    discern_window_open_files (self, (GFile **) files->pdata, files->len);
+  }
+
+  return files->len > 0 || left_out;
 }
 
 /* Takes the item out of the window and stops its work; a result still on

@@ -564,6 +564,30 @@ test_drop_highlight (void)
   g_assert_false (gtk_widget_get_visible (overlay));
 }
 
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0) {
+    return TRUE;
+  }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    if (has_label (child, text)) {
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+shows_label_cb (gpointer text)
+{
+  return has_label (GTK_WIDGET (fixture.window), text);
+}
+
 static void
 test_drop (void)
 {
@@ -584,7 +608,12 @@ test_drop (void)
   g_value_set_string (&text_value, url);
   g_assert_true (drop_value (&text_value));
 
+  /* A link of another kind is refused with a reason. */
   g_value_init (&junk_value, G_TYPE_STRING);
+  g_value_set_string (&junk_value, "see ftp://example.com/cat.jpg");
+  g_assert_true (drop_value (&junk_value));
+  wait_until (shows_label_cb, "Only http, https and data links can be opened", "the toast");
+
   g_value_set_string (&junk_value, "just some words");
   g_assert_false (drop_value (&junk_value));
 
