@@ -518,6 +518,40 @@ test_urls (void)
   g_assert_nonnull (strstr (json_object_get_string_member (third, "error"), "ftp"));
 }
 
+/* A file name with spaces, "#", "%", quotes and non-ASCII letters, and
+ * the same picture as a data: URL, are classified like the plain file. */
+static void
+test_odd_inputs (void)
+{
+  g_autofree char *odd = g_build_filename (fixture.dir,
+                                           "Café \"noël\" #1 100% 'ü'.png",
+                                           NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *base64 = NULL;
+  g_autofree char *data_url = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (fixture.red, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (odd, contents, length, NULL));
+  base64 = g_base64_encode ((const guchar *) contents, length);
+  data_url = g_strconcat ("data:image/png;base64,", base64, NULL);
+
+  run_with_model (&run, (const char *[]) { "--json", odd, data_url, NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  lines = split_lines (run.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  first = parse_object (lines[0]);
+  assert_predictions (first, odd, fixture.red, 5, DN_RESIZE_STRETCH);
+  second = parse_object (lines[1]);
+  assert_predictions (second, "data:image/png;base64,…", fixture.red, 5,
+                      DN_RESIZE_STRETCH);
+  g_remove (odd);
+}
+
 /* The server runs in its own thread: the test thread blocks on the CLI. */
 static void
 serve_picture (SoupServer        *server,
@@ -705,6 +739,7 @@ main (int    argc,
   g_test_add_data_func ("/cli/model/download-not-keras", "/models", test_model_download);
   g_test_add_data_func ("/cli/model/download-404", "/nothing", test_model_download);
   g_test_add_func ("/cli/urls", test_urls);
+  g_test_add_func ("/cli/odd-inputs", test_odd_inputs);
 
   status = g_test_run ();
   remove_tree (fixture.dir);

@@ -16,6 +16,7 @@
 #include "dn-labels.h"
 #include "dn-network.h"
 #include "dn-preprocess.h"
+#include "discern-data-url.h"
 #include "discern-fetch.h"
 #include "discern-image.h"
 #include "discern-model-download.h"
@@ -237,12 +238,22 @@ is_other_uri (const char *input)
   return scheme != NULL && g_ascii_strcasecmp (scheme, "file") != 0;
 }
 
+/* How an input is named in the output: a data: URL only up to its data. */
+static char *
+input_display_name (const char *input)
+{
+  if (discern_data_url_is_data_url (input)) {
+    return discern_fetch_display_url (input);
+  }
+  return g_filename_display_name (input);
+}
+
 static DiscernImage *
 open_input (Classifier  *classifier,
             const char  *input,
             GError     **error)
 {
-  if (discern_fetch_is_url (input)) {
+  if (discern_fetch_is_url (input) || discern_data_url_is_data_url (input)) {
     g_autoptr(GBytes) bytes = NULL;
     DiscernImage *image;
 
@@ -255,7 +266,9 @@ open_input (Classifier  *classifier,
     }
     image = discern_image_new_from_bytes (bytes, error);
     if (image == NULL) {
-      g_prefix_error (error, "%s: ", input);
+      g_autofree char *display = discern_fetch_display_url (input);
+
+      g_prefix_error (error, "%s: ", display);
     }
     return image;
   }
@@ -266,9 +279,8 @@ open_input (Classifier  *classifier,
     return path != NULL ? discern_image_new_from_file (path, error) : NULL;
   }
 
-  if (is_other_uri (input)) {
-    g_set_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_BAD_URL,
-                 "%s: only http and https links can be opened", input);
+  if (is_other_uri (input) && !discern_fetch_check_url (input, error)) {
+    g_prefix_error (error, "%s: ", input);
     return NULL;
   }
 
@@ -281,7 +293,7 @@ print_text (Classifier         *classifier,
             const DnPrediction *predictions,
             int                 count)
 {
-  g_autofree char *display = g_filename_display_name (input);
+  g_autofree char *display = input_display_name (input);
 
   printf ("%s\n", display);
   for (int rank = 0; rank < count; rank++) {
@@ -324,7 +336,7 @@ print_json (Classifier         *classifier,
             int                 count)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *display = g_filename_display_name (input);
+  g_autofree char *display = input_display_name (input);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "input");
@@ -358,7 +370,7 @@ report_failure (const Options *options,
                 const char    *input,
                 const GError  *error)
 {
-  g_autofree char *display = g_filename_display_name (input);
+  g_autofree char *display = input_display_name (input);
 
   /* Messages from the sources already name the input; the first line is
    * the sentence, further lines are details. */
