@@ -148,13 +148,13 @@ ask_to_stop_download (DiscernApplication *self,
   dialog = adw_message_dialog_new (parent, _("Stop the Download?"), NULL);
   if (total > 0) {
     adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                    _("%s of %s of the network are downloaded. They are "
-                                      "kept, and the download can resume from there "
-                                      "next time."), received_text, total_text);
+                                    _("%s of %s are downloaded and kept: the download "
+                                      "can go on from there next time."),
+                                    received_text, total_text);
   } else {
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                                 _("What is downloaded is kept, and the download can "
-                                   "resume from there next time."));
+                                 _("What is downloaded is kept: the download can go on "
+                                   "from there next time."));
   }
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "continue", _("_Keep Downloading"),

@@ -347,6 +347,36 @@ describe_searched (DiscernModelPage *self)
   return g_strdup_printf (_("Discern looked in %s."), list->str);
 }
 
+/* The mirror in the preferences, else $DISCERN_MODEL_URL; NULL for
+ * Keras' own servers. */
+static char *
+get_mirror (DiscernModelPage *self)
+{
+  g_autofree char *mirror = g_settings_get_string (get_settings (self), "model-mirror");
+
+  if (mirror[0] != '\0') {
+    return g_steal_pointer (&mirror);
+  }
+  return g_strdup (g_getenv ("DISCERN_MODEL_URL"));
+}
+
+/* “storage.googleapis.com”, or a mirror's host and port. */
+static char *
+describe_source (DiscernModelPage *self)
+{
+  g_autofree char *mirror = get_mirror (self);
+  g_autofree char *url = discern_model_download_get_url (DISCERN_MODEL_WEIGHTS, mirror);
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL) {
+    return g_strdup (url);
+  }
+  if (g_uri_get_port (uri) != -1) {
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  }
+  return g_strdup (g_uri_get_host (uri));
+}
+
 static const DiscernModelFile *
 find_damaged (DiscernModelPage *self)
 {
@@ -373,6 +403,9 @@ show_offer (DiscernModelPage *self,
   const DiscernModelFile *damaged = find_damaged (self);
   g_autofree char *intro = describe_needs (needs);
   g_autofree char *searched = describe_searched (self);
+  g_autofree char *source = describe_source (self);
+  g_autofree char *from = NULL;
+  g_autofree char *caption = NULL;
 
   adw_status_page_set_title (self->status_page, _("Download the Network"));
   append_paragraph (text, intro);
@@ -399,7 +432,10 @@ show_offer (DiscernModelPage *self,
     gtk_button_set_label (self->download_button, _("_Download"));
   }
 
-  gtk_label_set_label (self->searched_label, searched);
+  /* Translators: %s is a server, e.g. “storage.googleapis.com” */
+  from = g_strdup_printf (_("The download comes from %s."), source);
+  caption = g_strconcat (searched, "\n", from, NULL);
+  gtk_label_set_label (self->searched_label, caption);
   gtk_widget_set_visible (GTK_WIDGET (self->searched_label), TRUE);
 }
 
@@ -413,7 +449,9 @@ show_progress (DiscernModelPage *self,
   g_autofree char *line = describe_progress (downloader);
 
   adw_status_page_set_title (self->status_page, _("Downloading the Network"));
-  append_paragraph (text, _("Pictures added meanwhile are classified once it is ready."));
+  if (self->n_waiting == 0) {
+    append_paragraph (text, _("Pictures added meanwhile are classified once it is ready."));
+  }
 
   if (total > 0) {
     gtk_progress_bar_set_fraction (self->progress_bar, MIN (1.0, (double) received / total));
@@ -433,9 +471,19 @@ show_failed (DiscernModelPage *self,
   goffset partial = discern_model_download_get_partial_size (needs, NULL);
   goffset size = discern_model_download_get_size (needs);
   g_autofree char *sentence = describe_download_error (error, size - partial);
+  g_autofree char *mirror = get_mirror (self);
 
   adw_status_page_set_title (self->status_page, _("The Download Failed"));
   append_paragraph (text, sentence);
+
+  if (g_error_matches (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_CHECKSUM)
+      && mirror != NULL && mirror[0] != '\0') {
+    g_autofree char *source = describe_source (self);
+    g_autofree char *line = g_strdup_printf (_("The mirror at %s may hold other files "
+                                               "than Keras publishes."), source);
+
+    append_paragraph (text, line);
+  }
 
   if (partial > 0) {
     g_autofree char *done = g_format_size (partial);

@@ -694,6 +694,8 @@ test_offer (void)
   searched = find_label (GTK_WIDGET (model_page ()), "Discern looked in");
   g_assert_nonnull (searched);
   g_assert_nonnull (strstr (gtk_label_get_label (searched), ".keras/models"));
+  g_assert_nonnull (strstr (gtk_label_get_label (searched),
+                            "The download comes from storage.googleapis.com."));
   g_assert_nonnull (find_label (GTK_WIDGET (model_page ()), "Download"));
   g_assert_nonnull (find_label (GTK_WIDGET (model_page ()), "Use Files on This Computer"));
 }
@@ -887,6 +889,7 @@ test_checksum (void)
   g_assert_error (error, DISCERN_SOURCE_ERROR, DISCERN_SOURCE_ERROR_CHECKSUM);
   g_assert_cmpstr (page_mode (), ==, "failed");
   g_assert_nonnull (strstr (page_description (), "not the one Keras publishes"));
+  g_assert_nonnull (strstr (page_description (), "The mirror at 127.0.0.1:"));
   g_assert_null (strstr (page_description (), "are kept"));
   g_assert_cmpint (part_size (), ==, -1);
   g_assert_false (g_file_test (weights, G_FILE_TEST_EXISTS));
