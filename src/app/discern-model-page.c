@@ -235,7 +235,8 @@ describe_load_error (const GError            *error,
 
   if (error->domain == DISCERN_SOURCE_ERROR) {
     if (error->code == DISCERN_SOURCE_ERROR_NOT_FOUND) {
-      return g_strdup (_("A model file chosen in the preferences no longer exists."));
+      return g_strdup (_("A model file chosen in the preferences is missing or not a "
+                         "file."));
     }
     return g_strdup (_("A model file could not be read."));
   }
@@ -248,7 +249,8 @@ describe_load_error (const GError            *error,
       if (is_about_labels (error, files)) {
         return g_strdup (_("The class index is not in Keras’ JSON layout."));
       }
-      return g_strdup (_("The weights file is not in Keras’ HDF5 layout."));
+      return g_strdup (_("The weights file is not a whole network in Keras’ HDF5 "
+                         "layout."));
     case DN_ERROR_SHAPE:
       return g_strdup (_("The weights do not have the shapes the network needs."));
     case DN_ERROR_VALUE:

@@ -509,6 +509,12 @@ wait_for_state (DiscernModelState state)
 }
 
 static gboolean
+state_is_not_loading (gpointer data)
+{
+  return discern_classifier_get_state (classifier ()) != DISCERN_MODEL_STATE_LOADING;
+}
+
+static gboolean
 download_is (gpointer data)
 {
   return discern_model_downloader_get_state (downloader ()) == GPOINTER_TO_UINT (data);
@@ -1032,7 +1038,8 @@ test_broken_files (void)
   g_assert_cmpstr (main_view (), ==, "model");
   g_assert_cmpstr (page_mode (), ==, "broken");
   g_assert_nonnull (strstr (page_description (),
-                            "The weights file is not in Keras’ HDF5 layout."));
+                            "The weights file is not a whole network in Keras’ HDF5 "
+                            "layout."));
   defaults = find_label (GTK_WIDGET (model_page ()), "Keras’ Files");
   g_assert_nonnull (defaults);
   shoot ("broken");
@@ -1043,6 +1050,91 @@ test_broken_files (void)
   spin (20);
   g_assert_cmpstr (g_settings_get_string (settings (), "weights-file"), ==, "");
   g_assert_cmpstr (page_mode (), ==, "offer");
+}
+
+typedef enum {
+  BROKEN_TRUNCATED,
+  BROKEN_DIRECTORY,
+  BROKEN_FEW_CLASSES,
+  BROKEN_BAD_JSON,
+} BrokenKind;
+
+static const struct {
+  BrokenKind  kind;
+  const char *sentence;
+} broken_kinds[] = {
+  { BROKEN_TRUNCATED, "The weights file is not a whole network in Keras’ HDF5 layout." },
+  { BROKEN_DIRECTORY, "A model file chosen in the preferences is missing or not a file." },
+  { BROKEN_FEW_CLASSES, "The class index and the weights disagree on the number of classes." },
+  { BROKEN_BAD_JSON, "The class index is not in Keras’ JSON layout." },
+};
+
+/* Writes a weights file and class index that fail to load as `kind`
+ * says, into `weights` and `labels`. */
+static void
+write_broken (BrokenKind  kind,
+              const char *weights,
+              const char *labels)
+{
+  gsize weights_size = g_bytes_get_size (fixture.weights);
+  g_autoptr(GError) error = NULL;
+
+  g_unlink (weights);
+  g_rmdir (weights);
+  g_file_set_contents (weights, g_bytes_get_data (fixture.weights, NULL), weights_size,
+                       &error);
+  g_assert_no_error (error);
+  g_file_set_contents (labels, g_bytes_get_data (fixture.labels, NULL),
+                       g_bytes_get_size (fixture.labels), &error);
+  g_assert_no_error (error);
+
+  switch (kind) {
+  case BROKEN_TRUNCATED:
+    g_file_set_contents (weights, g_bytes_get_data (fixture.weights, NULL),
+                         weights_size * 3 / 5, &error);
+    break;
+  case BROKEN_DIRECTORY:
+    g_unlink (weights);
+    g_mkdir (weights, 0755);
+    break;
+  case BROKEN_FEW_CLASSES:
+    g_file_set_contents (labels, "{\"0\": [\"n00000000\", \"zero\"], "
+                         "\"1\": [\"n00000001\", \"one\"]}", -1, &error);
+    break;
+  case BROKEN_BAD_JSON:
+    g_file_set_contents (labels, "{\"0\": [\"n00000000\", ", -1, &error);
+    break;
+  default:
+    g_assert_not_reached ();
+  }
+  g_assert_no_error (error);
+}
+
+/* Weights and class indexes that cannot be loaded: each gets its
+ * sentence, and the window stays usable with a way forward. */
+static void
+test_broken_kinds (void)
+{
+  g_autofree char *weights = g_build_filename (fixture.dir, "mine.h5", NULL);
+  g_autofree char *labels = g_build_filename (fixture.dir, "mine.json", NULL);
+
+  reset ();
+  for (guint i = 0; i < G_N_ELEMENTS (broken_kinds); i++) {
+    write_broken (broken_kinds[i].kind, weights, labels);
+    g_settings_set_string (settings (), "weights-file", weights);
+    g_settings_set_string (settings (), "labels-file", labels);
+    discern_application_reload_model (fixture.app);
+    wait_for_state (DISCERN_MODEL_STATE_LOADING);
+    wait_until (state_is_not_loading, NULL, "the load");
+    spin (20);
+
+    g_test_message ("%s", discern_classifier_get_error (classifier ())->message);
+    g_assert_cmpstr (main_view (), ==, "model");
+    g_assert_cmpstr (page_mode (), ==, "broken");
+    g_assert_cmpstr (page_description (), ==, broken_kinds[i].sentence);
+    g_assert_nonnull (find_label (GTK_WIDGET (model_page ()), "Use Other Files"));
+  }
+  g_rmdir (weights);
 }
 
 /* A file under Keras' name in the download folder that is not Keras' is
@@ -1191,6 +1283,7 @@ main (int    argc,
   g_test_add_func ("/app/model/quit-confirmation", test_quit_confirmation);
   g_test_add_func ("/app/model/close-mid-download", test_close_mid_download);
   g_test_add_func ("/app/model/broken-files", test_broken_files);
+  g_test_add_func ("/app/model/broken-kinds", test_broken_kinds);
   g_test_add_func ("/app/model/damaged", test_damaged);
   g_test_add_func ("/app/model/preferences", test_preferences);
 
