@@ -274,12 +274,14 @@ static const guint8 *
 noise_pattern (int x,
                int y)
 {
-  static guint8 pixel[3];
+  /* Four bytes: callers with alpha read the fourth as opacity. */
+  static guint8 pixel[4];
   guint32 hash = (x * 73856093u) ^ (y * 19349663u);
 
   pixel[0] = hash;
   pixel[1] = hash >> 8;
   pixel[2] = hash >> 16;
+  pixel[3] = hash >> 24;
   return pixel;
 }
 
