@@ -24,10 +24,8 @@ struct _DiscernPreferencesWindow
   GtkWidget            *reset_folder_button;
   AdwActionRow         *state_row;
   AdwActionRow         *weights_row;
-  GtkLabel             *weights_state_label;
   GtkWidget            *reset_weights_button;
   AdwActionRow         *labels_row;
-  GtkLabel             *labels_state_label;
   GtkWidget            *reset_labels_button;
   AdwEntryRow          *mirror_row;
   AdwActionRow         *download_folder_row;
@@ -117,22 +115,27 @@ describe_file (const DiscernModelFile *file)
   return g_strdup_printf (_("%s, %s"), size, state);
 }
 
+/* The path, and below it the size and whether it is Keras' file. */
 static void
 update_file_row (AdwActionRow           *row,
-                 GtkLabel               *state_label,
                  const DiscernModelFile *file)
 {
   g_autofree char *state = NULL;
+  g_autofree char *subtitle = NULL;
 
   if (file == NULL) {
     adw_action_row_set_subtitle (row, "—");
-    gtk_label_set_label (state_label, "");
     return;
   }
 
   state = describe_file (file);
-  adw_action_row_set_subtitle (row, file->path != NULL ? file->path : _("Not found"));
-  gtk_label_set_label (state_label, state);
+  if (file->path == NULL) {
+    adw_action_row_set_subtitle (row, state);
+    return;
+  }
+
+  subtitle = g_strdup_printf ("%s\n%s", file->path, state);
+  adw_action_row_set_subtitle (row, subtitle);
 }
 
 static char *
@@ -189,10 +192,8 @@ update_model (DiscernPreferencesWindow *self)
   }
 
   adw_action_row_set_subtitle (self->state_row, state);
-  update_file_row (self->weights_row, self->weights_state_label,
-                   files != NULL ? &files->weights : NULL);
-  update_file_row (self->labels_row, self->labels_state_label,
-                   files != NULL ? &files->labels : NULL);
+  update_file_row (self->weights_row, files != NULL ? &files->weights : NULL);
+  update_file_row (self->labels_row, files != NULL ? &files->labels : NULL);
 }
 
 static void
@@ -446,12 +447,8 @@ discern_preferences_window_class_init (DiscernPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow, state_row);
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow, weights_row);
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow,
-                                        weights_state_label);
-  gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow,
                                         reset_weights_button);
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow, labels_row);
-  gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow,
-                                        labels_state_label);
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow,
                                         reset_labels_button);
   gtk_widget_class_bind_template_child (widget_class, DiscernPreferencesWindow, mirror_row);

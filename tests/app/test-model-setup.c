@@ -787,7 +787,7 @@ test_preferences (void)
   g_autofree char *weights = model_path (DISCERN_WEIGHTS_FILE_NAME);
   g_autofree char *size = g_format_size (g_bytes_get_size (fixture.weights));
   g_autofree char *expected = g_strdup_printf ("%s, Keras’ file, verified", size);
-  g_autofree char *not_keras = g_build_filename (fixture.dir, "own-labels.json", NULL);
+  g_autofree char *not_keras = g_build_filename (fixture.dir, "own & labels.json", NULL);
   GtkWindow *preferences;
   GtkLabel *label;
 
@@ -822,6 +822,28 @@ test_preferences (void)
   g_assert_false (discern_classifier_get_verified (classifier ()));
   g_assert_nonnull (find_label (GTK_WIDGET (preferences), "not Keras’ file, used as chosen"));
   g_assert_nonnull (find_label (GTK_WIDGET (preferences), not_keras));
+
+  /* The mirror takes http and https addresses only. */
+  {
+    AdwEntryRow *mirror = ADW_ENTRY_ROW (find_widget (GTK_WIDGET (preferences),
+                                                      ADW_TYPE_ENTRY_ROW));
+    g_autofree char *kept = NULL;
+    g_autofree char *taken = NULL;
+
+    g_settings_reset (settings (), "model-mirror");
+    gtk_editable_set_text (GTK_EDITABLE (mirror), "ftp://mirror.example/models");
+    g_signal_emit_by_name (mirror, "apply");
+    kept = g_settings_get_string (settings (), "model-mirror");
+    g_assert_cmpstr (kept, ==, "");
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (mirror), "error"));
+
+    gtk_editable_set_text (GTK_EDITABLE (mirror), " https://mirror.example/models/ ");
+    g_signal_emit_by_name (mirror, "apply");
+    taken = g_settings_get_string (settings (), "model-mirror");
+    g_assert_cmpstr (taken, ==, "https://mirror.example/models/");
+    g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (mirror), "error"));
+    g_settings_reset (settings (), "model-mirror");
+  }
 
   close_toplevel (preferences);
 }
