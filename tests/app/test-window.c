@@ -817,9 +817,9 @@ static const struct {
   { "notes.jpg", "Grüße aus dem Urlaub\n", -1, "This is text, not a picture." },
   { "saved.jpg", "\n<!DOCTYPE html><html><head><title>403 Forbidden</title></head></html>", -1,
     "This is a web page, not a picture." },
-  { "phone.avif", "\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf\0\0\0\0", 36,
+  { "phone.avif", "\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf\0\0\0\0", 32,
     "This AVIF image cannot be opened: no decoder for it is installed." },
-  { "noise.png", "\x88PNG\r\n\x1a\n\x01\x02\x03\xff\xfe\0\0", 16,
+  { "noise.png", "\x88PNG\r\n\x1a\n\x01\x02\x03\xff\xfe\0\0", 15,
     "The file is damaged or in a format that is not known here." },
 };
 
