@@ -103,10 +103,14 @@ loop_watch_stop (LoopWatch *watch)
 }
 
 /* The window kept answering: its own work never held the main loop for
- * 100 ms, and nothing it waited on for much longer. */
+ * 100 ms, and nothing it waited on for much longer. AddressSanitizer
+ * makes every allocation several times slower; built with it, the test
+ * is about memory, and the times are only reported. */
 static inline void
 loop_watch_assert_responsive (const LoopWatch *watch)
 {
+#ifndef __SANITIZE_ADDRESS__
   g_assert_cmpint (watch->largest_busy, <, 100 * 1000);
   g_assert_cmpint (watch->largest_blocked, <, 250 * 1000);
+#endif
 }

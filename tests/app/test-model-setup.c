@@ -36,9 +36,9 @@
 #define DEADLINE_S    30
 
 /* The server streams this much every STREAM_INTERVAL_MS, so that a
- * download of the 2 MB test network takes about a second; a fourth of it
+ * download of the 2 MB test network takes over a second; a fourth of it
  * before it drops or stalls, so that there is a speed to show. */
-#define STREAM_CHUNK        (48 * 1024)
+#define STREAM_CHUNK        (32 * 1024)
 #define STREAM_INTERVAL_MS  20
 
 /* Where "drop" shuts the connection and "stall" stops sending. */
@@ -508,6 +508,14 @@ wait_for_state (DiscernModelState state)
   wait_until (state_is, GUINT_TO_POINTER (state), "the model state");
 }
 
+/* The network is loaded with the class index `data`. */
+static gboolean
+labels_in_use (gpointer data)
+{
+  return discern_classifier_get_state (classifier ()) == DISCERN_MODEL_STATE_READY
+         && g_strcmp0 (discern_classifier_get_labels_path (classifier ()), data) == 0;
+}
+
 static gboolean
 state_is_not_loading (gpointer data)
 {
@@ -816,8 +824,7 @@ test_preferences (void)
                        "\"7\": [\"n00000007\", \"seven\"], \"8\": [\"n00000008\", \"eight\"], "
                        "\"9\": [\"n00000009\", \"nine\"]}", -1, NULL);
   g_settings_set_string (settings (), "labels-file", not_keras);
-  spin (10);
-  wait_for_state (DISCERN_MODEL_STATE_READY);
+  wait_until (labels_in_use, not_keras, "the chosen class index");
   spin (50);
   g_assert_false (discern_classifier_get_verified (classifier ()));
   g_assert_nonnull (find_label (GTK_WIDGET (preferences), "not Keras’ file, used as chosen"));
