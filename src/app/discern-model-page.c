@@ -50,6 +50,11 @@ struct _DiscernModelPage
 
 G_DEFINE_FINAL_TYPE (DiscernModelPage, discern_model_page, GTK_TYPE_WIDGET)
 
+/* The settings the page tells about. */
+static const char * const model_keys[] = {
+  "model-folder", "weights-file", "labels-file", "model-mirror",
+};
+
 static GSettings *
 get_settings (DiscernModelPage *self)
 {
@@ -843,8 +848,12 @@ discern_model_page_set_application (DiscernModelPage   *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (downloader, "notify::received",
                            G_CALLBACK (download_progress_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (get_settings (self), "changed", G_CALLBACK (update), self,
-                           G_CONNECT_SWAPPED);
+  for (guint i = 0; i < G_N_ELEMENTS (model_keys); i++) {
+    g_autofree char *signal = g_strconcat ("changed::", model_keys[i], NULL);
+
+    g_signal_connect_object (get_settings (self), signal, G_CALLBACK (update), self,
+                             G_CONNECT_SWAPPED);
+  }
   update (self);
 }
 
