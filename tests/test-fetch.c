@@ -922,12 +922,6 @@ test_tls_untrusted (void)
   const char *parts[] = { "secure connection", NULL };
   DiscernFetchLimits limits;
 
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's tracer crashes at exit once the TLS backend has run;
-   * the plain and Valgrind runs check this. */
-  g_test_skip ("TLS under AddressSanitizer");
-  return;
-#endif
   if (server.tls_url == NULL) {
     g_test_skip ("openssl could not make a test certificate");
     return;
